@@ -1,0 +1,58 @@
+import { TokentagError, UsageError } from '../errors.ts';
+import { processIO, type CliIO, type Command } from './command.ts';
+import { commands } from './commands/index.ts';
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length), 8);
+  const lines = commands.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+  return [
+    'tokentag — train, evaluate and serve transformer token classifiers',
+    '',
+    'Usage: tokentag <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `tokentag <command> --help` for the options of one command.',
+    '',
+  ].join('\n');
+}
+
+/** Picks the command whose path is the longest prefix of argv. */
+function resolve(argv: string[]): { command: Command; rest: string[] } | undefined {
+  let best: Command | undefined;
+  for (const c of commands) {
+    if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c;
+  }
+  return best && { command: best, rest: argv.slice(best.path.length) };
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(overview());
+    return 0;
+  }
+  const found = resolve(argv);
+  if (!found) {
+    io.err(`tokentag: unknown command '${argv.join(' ')}'\n\n${overview()}`);
+    return 2;
+  }
+  const { command, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help.endsWith('\n') ? command.help : command.help + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`tokentag ${command.path.join(' ')}: ${e.message}\n(see 'tokentag ${command.path.join(' ')} --help')\n`);
+      return 2;
+    }
+    if (e instanceof TokentagError) {
+      io.err(`tokentag ${command.path.join(' ')}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
