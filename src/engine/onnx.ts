@@ -1,0 +1,137 @@
+import { renameSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { basename } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { onnxDataType, type TensorData } from './dtype.ts';
+import type { Attr, Graph, Value } from './graph.ts';
+
+const { onnx } = onnxProto;
+
+/** Protobuf messages cannot exceed 2 GiB; larger weights go to an external data file. */
+const PROTOBUF_LIMIT = 2 ** 31 - 64 * 2 ** 20;
+
+export interface SerializeOptions {
+  /** Put initializers in a side file named this (e.g. `model.onnx_data`). Default: only when the model would exceed 2 GiB. */
+  externalDataFile?: string;
+  /** Initializers smaller than this stay inline even with external data (default 1 KiB). */
+  externalThreshold?: number;
+  producerName?: string;
+}
+
+export interface SerializedModel {
+  /** The ModelProto bytes. */
+  model: Uint8Array;
+  /** The external data file's name and contents, when weights were moved out of the ModelProto. */
+  external?: { fileName: string; chunks: Uint8Array[]; byteLength: number };
+}
+
+function bytesOf(t: TensorData): Uint8Array {
+  const d = t.data;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+function valueInfo(v: Value): onnxProto.onnx.IValueInfoProto {
+  return {
+    name: v.name,
+    type: {
+      tensorType: {
+        elemType: onnxDataType[v.dtype],
+        shape: v.shape
+          ? { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) }
+          : undefined,
+      },
+    },
+  };
+}
+
+function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  switch (a.kind) {
+    case 'int':
+      return { name, type: T.INT, i: a.value };
+    case 'float':
+      return { name, type: T.FLOAT, f: a.value };
+    case 'ints':
+      return { name, type: T.INTS, ints: [...a.value] };
+    case 'floats':
+      return { name, type: T.FLOATS, floats: [...a.value] };
+    case 'string':
+      return { name, type: T.STRING, s: new TextEncoder().encode(a.value) };
+    case 'tensor':
+      return { name, type: T.TENSOR, t: { dims: [...a.value.dims], dataType: onnxDataType[a.value.dtype], rawData: bytesOf(a.value) } };
+  }
+}
+
+/** Encodes a graph as an ONNX ModelProto (IR version 8, default domain at the graph's opset). */
+export function serializeModel(graph: Graph, opts: SerializeOptions = {}): SerializedModel {
+  let total = 0;
+  for (const t of graph.initializers.values()) total += t.data.byteLength;
+  const externalFile = opts.externalDataFile ?? (total > PROTOBUF_LIMIT ? `${graph.name}.onnx_data` : undefined);
+  const threshold = opts.externalThreshold ?? 1024;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+
+  const initializer: onnxProto.onnx.ITensorProto[] = [];
+  for (const [name, t] of graph.initializers) {
+    const raw = bytesOf(t);
+    const proto: onnxProto.onnx.ITensorProto = { name, dims: [...t.dims], dataType: onnxDataType[t.dtype] };
+    if (externalFile && raw.byteLength >= threshold) {
+      // Keep each tensor 64-byte aligned so ORT can map it directly.
+      const pad = (64 - (offset % 64)) % 64;
+      if (pad) chunks.push(new Uint8Array(pad));
+      offset += pad;
+      proto.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+      proto.externalData = [
+        { key: 'location', value: externalFile },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(raw.byteLength) },
+      ];
+      chunks.push(raw);
+      offset += raw.byteLength;
+    } else {
+      proto.rawData = raw;
+    }
+    initializer.push(proto);
+  }
+
+  const model = onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: opts.producerName ?? 'tokentag',
+    opsetImport: [{ domain: '', version: graph.opset }],
+    graph: {
+      name: graph.name,
+      node: graph.nodes.map((n) => ({
+        opType: n.op,
+        name: n.name,
+        input: [...n.inputs],
+        output: [...n.outputs],
+        attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)),
+      })),
+      initializer,
+      input: graph.inputs.map(valueInfo),
+      output: graph.outputs.map(valueInfo),
+    },
+  }).finish();
+  return externalFile ? { model, external: { fileName: externalFile, chunks, byteLength: offset } } : { model };
+}
+
+function writeAtomic(path: string, chunks: readonly Uint8Array[]): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const c of chunks) writeSync(fd, c);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Writes `path` (and its external data file beside it, when there is one), each atomically. */
+export function saveModel(graph: Graph, path: string, opts: SerializeOptions = {}): void {
+  const s = serializeModel(graph, { ...opts, externalDataFile: opts.externalDataFile });
+  if (s.external) {
+    writeAtomic(`${path.slice(0, path.length - basename(path).length)}${s.external.fileName}`, s.external.chunks);
+  }
+  writeAtomic(path, [s.model]);
+}
+
