@@ -1,0 +1,110 @@
+/**
+ * Layer helpers over the graph builder: the vocabulary the model files are written in.
+ * Weights are passed in as values (graph inputs when training, initializers when exporting),
+ * stored as PyTorch stores them (`torch.nn.Linear.weight` is `[out, in]`), so checkpoint
+ * tensors go in and out unchanged.
+ */
+import { GraphBuilder, type Value } from './graph.ts';
+
+/** What a layer needs to know about the run: training mode, and how to seed dropout. */
+export interface LayerContext {
+  readonly b: GraphBuilder;
+  /** Bool scalar graph input, or undefined for an inference-only graph (dropout is then the identity). */
+  readonly training: Value | undefined;
+  /** Base seed; each dropout node gets its own seed derived from it. */
+  readonly seed: number;
+  /** Counts dropout nodes so their seeds differ. */
+  dropoutCount: number;
+}
+
+export function layerContext(b: GraphBuilder, training: Value | undefined, seed = 42): LayerContext {
+  return { b, training, seed, dropoutCount: 0 };
+}
+
+/**
+ * y = x·Wᵀ + b over the last axis, like `torch.nn.Linear`. The input is flattened to 2-D so
+ * ONNX Runtime runs one GEMM (and the weight gradient is one GEMM too), then reshaped back.
+ */
+export function linear(b: GraphBuilder, x: Value, weight: Value, bias: Value | undefined): Value {
+  const shape = x.shape;
+  const out = weight.shape?.[0];
+  if (typeof out !== 'number') throw new Error(`linear: weight '${weight.name}' needs a static [out, in] shape`);
+  if (shape && shape.length === 2) return b.gemm(x, weight, bias, { transB: true });
+  const inDim = weight.shape![1] as number;
+  const flat = b.reshape(x, [-1, inDim]);
+  const y = b.gemm(flat, weight, bias, { transB: true });
+  if (!shape) throw new Error(`linear: the rank of '${x.name}' must be known`);
+  // Keep the leading axes of x (by copying them from its runtime shape) and set the last to `out`.
+  const lead = b.slice(b.shape(x), [0], [shape.length - 1], [0]);
+  return b.reshape(y, b.concat([lead, b.int64s([out])], 0));
+}
+
+/** LayerNorm over the last axis, as `torch.nn.LayerNorm(hidden, eps)`. */
+export function layerNorm(b: GraphBuilder, x: Value, weight: Value, bias: Value, eps: number): Value {
+  return b.layerNormalization(x, weight, bias, eps, -1);
+}
+
+/** The exact (erf) GELU BERT uses: x · ½ · (1 + erf(x / √2)). */
+export function gelu(b: GraphBuilder, x: Value): Value {
+  const dt = x.dtype;
+  const inner = b.erf(b.mul(x, b.scalar(Math.SQRT1_2, dt)));
+  return b.mul(b.mul(x, b.scalar(0.5, dt)), b.add(inner, b.scalar(1, dt)));
+}
+
+/** Rows of `table` ([vocab, hidden]) for integer `ids`. */
+export function embedding(b: GraphBuilder, table: Value, ids: Value): Value {
+  return b.gather(table, ids, 0);
+}
+
+/** Inverted dropout (scales kept values by 1/(1−p)); the identity when not training or p = 0. */
+export function dropout(ctx: LayerContext, x: Value, p: number): Value {
+  if (!ctx.training || p === 0) return x;
+  const seed = (ctx.seed * 1000003 + ++ctx.dropoutCount * 7919) % 2147483647;
+  const [y] = ctx.b.dropout(x, ctx.b.scalar(p, x.dtype === 'float64' ? 'float64' : 'float32'), ctx.training, seed);
+  return y;
+}
+
+/**
+ * The additive attention mask from a `[batch, seq]` 0/1 mask: 0 where attended, a large
+ * negative number where masked, shaped `[batch, 1, 1, seq]` to broadcast over heads and queries.
+ * (Hugging Face uses the dtype's minimum; any value that makes exp() underflow is equivalent.)
+ */
+export function extendedAttentionMask(b: GraphBuilder, mask: Value, dtype: 'float32' | 'float64' = 'float32'): Value {
+  const m = b.cast(b.unsqueeze(mask, [1, 2]), dtype);
+  const one = b.scalar(1, dtype);
+  return b.mul(b.sub(one, m), b.scalar(dtype === 'float32' ? -3.4028234663852886e38 : -1.7976931348623157e308, dtype));
+}
+
+export interface AttentionWeights {
+  query: { weight: Value; bias: Value };
+  key: { weight: Value; bias: Value };
+  value: { weight: Value; bias: Value };
+}
+
+/**
+ * Multi-head scaled dot-product self-attention with an additive mask, returning the context
+ * `[batch, seq, hidden]` before the output projection (each architecture names that one itself).
+ */
+export function attention(
+  ctx: LayerContext,
+  x: Value,
+  w: AttentionWeights,
+  additiveMask: Value,
+  opts: { heads: number; hidden: number; dropout: number },
+): Value {
+  const b = ctx.b;
+  const headDim = opts.hidden / opts.heads;
+  if (!Number.isInteger(headDim)) throw new Error(`attention: hidden size ${opts.hidden} is not a multiple of ${opts.heads} heads`);
+  // [batch, seq, hidden] -> [batch, heads, seq, headDim]
+  const split = (v: Value) => b.transpose(b.reshape(v, [0, 0, opts.heads, headDim]), [0, 2, 1, 3]);
+  const q = split(linear(b, x, w.query.weight, w.query.bias));
+  const k = split(linear(b, x, w.key.weight, w.key.bias));
+  const v = split(linear(b, x, w.value.weight, w.value.bias));
+  const scores = b.add(
+    b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(headDim), x.dtype)),
+    additiveMask,
+  );
+  const probs = dropout(ctx, b.softmax(scores, -1), opts.dropout);
+  const context = b.matmul(probs, v);
+  return b.reshape(b.transpose(context, [0, 2, 1, 3]), [0, 0, opts.hidden]);
+}
