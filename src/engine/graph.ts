@@ -70,6 +70,8 @@ export class GraphBuilder {
   readonly initializers = new Map<string, TensorData>();
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, Value>();
+  /** For each `Shape` output, the shape of its input, so that Reshape/Expand to it keep static shapes. */
+  private readonly shapeValues = new Map<string, Shape>();
   private readonly prefix: string[] = [];
 
   constructor(readonly name = 'graph') {}
@@ -174,7 +176,7 @@ export class GraphBuilder {
     }
     let inferred;
     try {
-      inferred = inferOutputs(op, inputs, attrs, outputs, (v) => this.constantData(v));
+      inferred = inferOutputs(op, inputs, attrs, outputs, (v) => this.constantData(v), (v) => this.shapeValues.get(v.name));
     } catch (e) {
       if (e instanceof GraphError) {
         const names = inputs.map((v) => (v ? `'${v.name}' ${describe(v)}` : '(none)')).join(', ');
@@ -189,6 +191,7 @@ export class GraphBuilder {
       return v;
     });
     this.nodes.push({ op, name: nodeName, inputs: inputs.map((v) => v?.name ?? ''), outputs: outs.map((v) => v.name), attrs });
+    if (op === 'Shape' && !attrs.start && !attrs.end && inputs[0]?.shape) this.shapeValues.set(outs[0]!.name, inputs[0].shape);
     return outs;
   }
 

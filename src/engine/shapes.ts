@@ -7,7 +7,10 @@ export interface Inferred {
   shape: Shape | undefined;
 }
 
-type Rule = (ins: readonly (Value | undefined)[], attrs: Attrs, constantOf: (v: Value) => TensorData | undefined) => Inferred[];
+/** The dims a 1-D int64 value holds when it is the output of `Shape(x)`: `x`'s shape, symbols included. */
+export type ShapeOf = (v: Value) => Shape | undefined;
+
+type Rule = (ins: readonly (Value | undefined)[], attrs: Attrs, constantOf: (v: Value) => TensorData | undefined, shapeOf: ShapeOf) => Inferred[];
 
 const dtypeByCode: Record<number, DType> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
 
@@ -166,9 +169,17 @@ const rules: Record<string, Rule> = {
   },
   Shape: (ins) => [{ dtype: 'int64', shape: need(ins, 0).shape ? [need(ins, 0).shape!.length] : [null] }],
   Size: () => [{ dtype: 'int64', shape: [] }],
-  Reshape: (ins, _attrs, constantOf) => {
+  Reshape: (ins, _attrs, constantOf, shapeOf) => {
     const x = need(ins, 0);
     const target = constInts(need(ins, 1), constantOf);
+    // Reshape(dy, Shape(x)), as gradient rules write it: the result has x's shape.
+    const like = target ? undefined : shapeOf(need(ins, 1));
+    if (like) {
+      const count = (d: Shape | undefined) => (d && d.every((e) => typeof e === 'number') ? (d as number[]).reduce((p, e) => p * e, 1) : undefined);
+      const [from, to] = [count(x.shape), count(like)];
+      if (from !== undefined && to !== undefined && from !== to) throw new GraphError(`cannot reshape ${from} elements to [${like.join(', ')}]`);
+      return [{ dtype: x.dtype, shape: like }];
+    }
     if (!target) {
       const s = need(ins, 1).shape;
       const rank = s && typeof s[0] === 'number' ? s[0] : undefined;
@@ -256,9 +267,9 @@ const rules: Record<string, Rule> = {
     });
     return [{ dtype: x.dtype, shape: out }];
   },
-  Expand: (ins, _a, constantOf) => {
+  Expand: (ins, _a, constantOf, shapeOf) => {
     const x = need(ins, 0);
-    const target = constInts(ins[1], constantOf);
+    const target = constInts(ins[1], constantOf) ?? shapeOf(need(ins, 1));
     if (!target) return [{ dtype: x.dtype, shape: undefined }];
     return [{ dtype: x.dtype, shape: broadcastShapes([x.shape, target]) }];
   },
@@ -310,13 +321,14 @@ const rules: Record<string, Rule> = {
     out.splice(axis, 0, d);
     return [{ dtype: values.dtype, shape: out }];
   },
-  ConstantOfShape: (ins, attrs, constantOf) => {
+  ConstantOfShape: (ins, attrs, constantOf, shapeOf) => {
     const v = attrs.value;
     const dtype = v && v.kind === 'tensor' ? v.value.dtype : 'float32';
-    const dims = constInts(need(ins, 0), constantOf);
+    const dims = constInts(need(ins, 0), constantOf) ?? shapeOf(need(ins, 0));
     const s = need(ins, 0).shape;
     return [{ dtype, shape: dims ?? (s && typeof s[0] === 'number' ? new Array<Dim>(s[0]).fill(null) : undefined) }];
   },
+  ScatterND: same,
   Range: (ins) => [{ dtype: need(ins, 0).dtype, shape: [null] }],
   NonZero: (ins) => [{ dtype: 'int64', shape: [need(ins, 0).shape?.length ?? null, null] }],
   ArgMax: (ins, attrs) => {
@@ -331,10 +343,11 @@ export function inferOutputs(
   attrs: Attrs,
   outputs: number,
   constantOf: (v: Value) => TensorData | undefined,
+  shapeOf: ShapeOf = () => undefined,
 ): Inferred[] {
   const rule = rules[op];
   const first = ins.find((v) => v !== undefined);
-  const inferred: Inferred[] = rule ? rule(ins, attrs, constantOf) : [{ dtype: first?.dtype ?? 'float32', shape: undefined }];
+  const inferred: Inferred[] = rule ? rule(ins, attrs, constantOf, shapeOf) : [{ dtype: first?.dtype ?? 'float32', shape: undefined }];
   const out = inferred.slice(0, outputs);
   while (out.length < outputs) out.push({ dtype: first?.dtype ?? 'float32', shape: undefined });
   return out;

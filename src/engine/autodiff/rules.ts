@@ -340,7 +340,11 @@ export const gradRules: Record<string, GradRule> = {
     const input = x(c);
     const mask = c.outputs[1];
     if (!mask) throw new GraphError(`grad of Dropout '${c.node.name}': the forward node must output its mask`);
-    const ratio = c.inputs[1] ? (c.inputs[1].dtype === input.dtype ? c.inputs[1] : b.cast(c.inputs[1], input.dtype)) : b.scalar(0.5, input.dtype);
+    // ORT's kernel reads the ratio as a float32 whatever its type; so do we, so that the gradient
+    // uses the very scale of the forward pass (0.3 → 1/(1 − 0.300000012), in float64 too).
+    const r = c.inputs[1];
+    const r32 = r ? (r.dtype === 'float32' ? r : b.cast(r, 'float32')) : b.scalar(0.5, 'float32');
+    const ratio = input.dtype === 'float32' ? r32 : b.cast(r32, input.dtype);
     const one = b.scalar(1, input.dtype);
     const training = c.inputs[2];
     const trainScale = b.div(one, b.sub(one, ratio));
@@ -370,9 +374,9 @@ export const gradRules: Record<string, GradRule> = {
       safe = b.where(valid, labels64, zerosLike(b, labels64));
     }
     const depth = b.slice(b.shape(scores), [1], [2], [0]);
-    const onehot = b.op1('OneHot', [safe, depth, b.constant({ dtype: dt, dims: [2], data: dt === 'float64' ? Float64Array.of(0, 1) : Float32Array.of(0, 1) })], {
-      axis: int(1),
-    });
+    // OneHot in float32 (ORT's CPU OneHot has no double-valued kernel for int64 indices), then cast.
+    const onehot32 = b.op1('OneHot', [safe, depth, b.constant({ dtype: 'float32', dims: [2], data: Float32Array.of(0, 1) })], { axis: int(1) });
+    const onehot = dt === 'float32' ? onehot32 : b.cast(onehot32, dt);
     let d = b.sub(prob, onehot);
     let count: Value;
     if (valid) {

@@ -1,0 +1,571 @@
+/**
+ * The training runtime: owns the weights and the AdamW moments as `Float32Array`s and runs
+ * the training graph(s) of `optim.ts` through onnxruntime-node.
+ *
+ * Buffers: every updated tensor (weight, exp_avg, exp_avg_sq, and with accumulation the
+ * gradient sums) has exactly two `Float32Array`s, "current" and "next". A step feeds the
+ * current set and has ORT write the results straight into the next set (pre-allocated output
+ * tensors); only when the loss and the gradient norm are finite are the two sets swapped. So a
+ * step allocates no weight-sized buffer, and a diverged step leaves the last good weights intact.
+ */
+import * as ort from 'onnxruntime-node';
+import { TokentagError } from '../errors.ts';
+import { type DType, type TensorData, sizeOf, tensor } from './dtype.ts';
+import type { Graph, Shape, Value } from './graph.ts';
+import { serializeModel } from './onnx.ts';
+import {
+  type AdamWOptions,
+  type EvalGraph,
+  type ModelFn,
+  type TrainingGraphs,
+  buildEvalGraph,
+  buildTrainingGraphs,
+  trainNames as N,
+} from './optim.ts';
+
+// ---- errors --------------------------------------------------------------------------------
+
+/** The loss or the gradient norm of a step is NaN or infinite; the weights were left as they were. */
+export class TrainingDivergedError extends TokentagError {
+  override name = 'TrainingDivergedError';
+  constructor(
+    readonly quantity: 'loss' | 'grad_norm',
+    readonly value: number,
+    /** The 1-based optimizer step that failed (it was not applied). */
+    readonly step: number,
+  ) {
+    super(`${quantity} is ${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'} at step ${step}; the weights of step ${step - 1} were kept`);
+  }
+}
+
+/** A batch that does not match the inputs the model declared (missing, unknown, wrong type or dims). */
+export class BatchInputError extends TokentagError {
+  override name = 'BatchInputError';
+}
+
+/** ONNX Runtime failed creating or running a session; the message names the graph (and the step). */
+export class EngineRuntimeError extends TokentagError {
+  override name = 'EngineRuntimeError';
+}
+
+// ---- options & results ---------------------------------------------------------------------
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+
+/** One (micro-)batch: a tensor per input the model declared, by name. */
+export type TensorBatch = Readonly<Record<string, TensorData>>;
+
+export interface TrainingSessionOptions {
+  /** The initial weights, in a fixed order (copied: the session owns its buffers). */
+  params: ReadonlyMap<string, TensorData<'float32'>>;
+  model: ModelFn;
+  adamw?: AdamWOptions;
+  /** Global gradient-norm clipping; default 1.0 (Hugging Face's `max_grad_norm`); 0 turns clipping off. */
+  maxGradNorm?: number;
+  /** Micro-batches per optimizer step; default 1. */
+  accumulationSteps?: number;
+  /** Seeds dropout; default 42. The same seed gives the same losses. */
+  seed?: number;
+  /** Intra-op threads; default: ONNX Runtime chooses (one per physical core). */
+  threads?: number;
+  /** Default `'cpu'`. `'cuda'` and `'webgpu'` need an onnxruntime-node build that has them. */
+  executionProvider?: ExecutionProvider;
+}
+
+export interface StepOptions {
+  /** The learning rate of this step (the schedule lives with the caller). */
+  lr: number;
+}
+
+export interface StepResult {
+  /** The mean of the micro-batch losses (each unscaled). */
+  loss: number;
+  /** The global gradient norm before clipping. */
+  gradNorm: number;
+  /** The optimizer step just applied (1-based). */
+  step: number;
+}
+
+export interface TrainingState {
+  /** Optimizer steps applied so far (the `t` of the next step's bias correction is step + 1). */
+  step: number;
+  params: Map<string, TensorData<'float32'>>;
+  expAvg: Map<string, TensorData<'float32'>>;
+  expAvgSq: Map<string, TensorData<'float32'>>;
+}
+
+export interface EvalResult {
+  /** The loss, when it was among the requested outputs. */
+  loss?: number;
+  outputs: Record<string, TensorData>;
+}
+
+// ---- buffers -------------------------------------------------------------------------------
+
+/** Two `Float32Array`s for one tensor and an ORT tensor over each, made once. */
+class DoubleBuffer {
+  readonly arrays: [Float32Array, Float32Array];
+  readonly tensors: [ort.Tensor, ort.Tensor];
+  constructor(readonly dims: readonly number[]) {
+    const n = sizeOf(dims);
+    this.arrays = [new Float32Array(n), new Float32Array(n)];
+    this.tensors = [new ort.Tensor('float32', this.arrays[0], dims), new ort.Tensor('float32', this.arrays[1], dims)];
+  }
+}
+
+/** A float32 scalar tensor reused for every run (lr, step, loss, grad norm …). */
+function scalarSlot(): { data: Float32Array; tensor: ort.Tensor } {
+  const data = new Float32Array(1);
+  return { data, tensor: new ort.Tensor('float32', data, []) };
+}
+
+function formatDims(shape: Shape | readonly number[]): string {
+  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+}
+
+const typedArrayDType = (d: TensorData['data']): string => d.constructor.name;
+const expectedArray: Record<DType, string> = {
+  float32: 'Float32Array',
+  float64: 'Float64Array',
+  int64: 'BigInt64Array',
+  int32: 'Int32Array',
+  bool: 'Uint8Array',
+  uint8: 'Uint8Array',
+  int8: 'Int8Array',
+  float16: 'Uint16Array',
+};
+
+/**
+ * Checks a batch against the declared inputs before ORT sees it: every input present, no
+ * unknown ones, element types, ranks, fixed dims, and symbolic dims (`'batch'`) consistent
+ * across inputs. Inputs in `ignorable` may be present and are not fed (an evaluation graph
+ * pruned of the loss does not need the labels). Returns the ORT tensors (wrapping the batch's
+ * arrays, no copy).
+ */
+export function checkBatch(declared: readonly Value[], batch: TensorBatch, what: string, ignorable: readonly Value[] = []): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  const symbols = new Map<string, { size: number; input: string }>();
+  const names = [...declared, ...ignorable].map((v) => v.name);
+  for (const key of Object.keys(batch)) {
+    if (!names.includes(key)) throw new BatchInputError(`${what}: unknown input '${key}'; the model declares ${names.map((n) => `'${n}'`).join(', ')}`);
+  }
+  for (const v of declared) {
+    const t = batch[v.name];
+    const expected = `${v.dtype} ${formatDims(v.shape ?? [])}`;
+    if (!t) throw new BatchInputError(`${what}: input '${v.name}' is missing; the model declares it as ${expected}`);
+    if (t.dtype !== v.dtype) throw new BatchInputError(`${what}: input '${v.name}' is ${t.dtype}, the model declares ${expected}`);
+    if (typedArrayDType(t.data) !== expectedArray[v.dtype]) {
+      throw new BatchInputError(`${what}: input '${v.name}' (${v.dtype}) holds a ${typedArrayDType(t.data)}, expected a ${expectedArray[v.dtype]}`);
+    }
+    if (t.data.length !== sizeOf(t.dims)) {
+      throw new BatchInputError(`${what}: input '${v.name}' has dims ${formatDims(t.dims)} (${sizeOf(t.dims)} elements) but ${t.data.length} values`);
+    }
+    if (v.shape) {
+      const mismatch = (detail: string) =>
+        new BatchInputError(`${what}: input '${v.name}' has dims ${formatDims(t.dims)} but the model declares ${formatDims(v.shape!)} (${detail})`);
+      if (t.dims.length !== v.shape.length) throw mismatch(`rank ${t.dims.length} instead of ${v.shape.length}`);
+      v.shape.forEach((d, i) => {
+        const given = t.dims[i]!;
+        if (typeof d === 'number' && d !== given) throw mismatch(`dim ${i} must be ${d}`);
+        if (typeof d === 'string') {
+          const seen = symbols.get(d);
+          if (!seen) symbols.set(d, { size: given, input: v.name });
+          else if (seen.size !== given) throw mismatch(`dim ${i} is '${d}', which is ${seen.size} in input '${seen.input}'`);
+        }
+      });
+    }
+    out[v.name] = new ort.Tensor(t.dtype, t.data, t.dims);
+  }
+  return out;
+}
+
+async function createSession(graph: Graph, opts: { threads?: number; ep: ExecutionProvider }): Promise<ort.InferenceSession> {
+  const { model } = serializeModel(graph);
+  // ORT's own log lines would repeat errors that are rethrown with the graph and step named.
+  const so: ort.InferenceSession.SessionOptions = { executionProviders: [opts.ep], graphOptimizationLevel: 'all', logSeverityLevel: 4 };
+  if (opts.threads !== undefined) so.intraOpNumThreads = opts.threads;
+  try {
+    return await ort.InferenceSession.create(model, so);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    throw new EngineRuntimeError(`ONNX Runtime could not create a session for graph '${graph.name}' on execution provider '${opts.ep}': ${msg}`, { cause: e });
+  }
+}
+
+function checkProvider(ep: ExecutionProvider): void {
+  if (ep === 'cpu') return;
+  const available = ort.listSupportedBackends().map((x) => x.name);
+  if (!available.includes(ep)) {
+    throw new EngineRuntimeError(`execution provider '${ep}' is not available in this onnxruntime-node build (available: ${available.join(', ')})`);
+  }
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+// ---- the session ---------------------------------------------------------------------------
+
+/**
+ * Trains a model written as a {@link ModelFn} with AdamW, the whole step in ONNX Runtime.
+ *
+ *     const s = await TrainingSession.create({ params, model, adamw: { weightDecay: 0.01 } });
+ *     const { loss, gradNorm } = await s.step(batch, { lr: 5e-5 });
+ *
+ * Steps must not overlap (await each one); the session is not reentrant.
+ */
+export class TrainingSession {
+  /** Names of all parameters, in order. */
+  readonly paramNames: readonly string[];
+  /** Parameters the loss depends on (updated each step). */
+  readonly trainable: readonly string[];
+  /** Parameters the loss does not depend on: never changed, their moments neither. */
+  readonly frozen: readonly string[];
+  /** The batch inputs the model declared. */
+  readonly batchInputs: readonly Value[];
+  readonly accumulationSteps: number;
+
+  private readonly dims = new Map<string, readonly number[]>();
+  private readonly params = new Map<string, DoubleBuffer>();
+  private readonly expAvg = new Map<string, DoubleBuffer>();
+  private readonly expAvgSq = new Map<string, DoubleBuffer>();
+  /** Frozen parameters and their (unchanging) moments: one buffer each. */
+  private readonly fixed = new Map<string, { param: ort.Tensor; expAvg: Float32Array; expAvgSq: Float32Array }>();
+  private readonly gradSums = new Map<string, DoubleBuffer>();
+  private cur: 0 | 1 = 0;
+  private steps = 0;
+  private swapCount = 0;
+  private busy = false;
+  private readonly verified = new Set<string>();
+  private readonly copyOutputs = new Set<string>();
+  private readonly lr = scalarSlot();
+  private readonly stepInput = scalarSlot();
+  private readonly lossScale = scalarSlot();
+  private readonly lossOut = scalarSlot();
+  private readonly normOut = scalarSlot();
+  private readonly training = new ort.Tensor('bool', Uint8Array.of(1), []);
+  private readonly evalSessions = new Map<string, Promise<{ graph: EvalGraph; session: ort.InferenceSession }>>();
+
+  private constructor(
+    private readonly opts: TrainingSessionOptions,
+    graphs: TrainingGraphs,
+    private readonly sessions: { fused?: ort.InferenceSession; gradient?: ort.InferenceSession; apply?: ort.InferenceSession },
+  ) {
+    this.paramNames = [...opts.params.keys()];
+    this.trainable = graphs.trainable;
+    this.frozen = graphs.frozen;
+    this.batchInputs = graphs.batchInputs;
+    this.accumulationSteps = opts.accumulationSteps ?? 1;
+    for (const [name, t] of opts.params) this.dims.set(name, [...t.dims]);
+    for (const name of graphs.trainable) {
+      const dims = this.dims.get(name)!;
+      this.params.set(name, new DoubleBuffer(dims));
+      this.expAvg.set(name, new DoubleBuffer(dims));
+      this.expAvgSq.set(name, new DoubleBuffer(dims));
+      if (this.accumulationSteps > 1) this.gradSums.set(name, new DoubleBuffer(dims));
+    }
+    for (const name of graphs.frozen) {
+      const dims = this.dims.get(name)!;
+      const n = sizeOf(dims);
+      const data = new Float32Array(n);
+      this.fixed.set(name, { param: new ort.Tensor('float32', data, dims), expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) });
+    }
+    for (const [name, t] of opts.params) this.paramArray(name).set(t.data);
+  }
+
+  static async create(opts: TrainingSessionOptions): Promise<TrainingSession> {
+    const ep = opts.executionProvider ?? 'cpu';
+    checkProvider(ep);
+    for (const [name, t] of opts.params) {
+      if (t.dtype !== 'float32' || !(t.data instanceof Float32Array)) throw new BatchInputError(`parameter '${name}' must be float32`);
+      if (t.data.length !== sizeOf(t.dims)) throw new BatchInputError(`parameter '${name}' has dims ${formatDims(t.dims)} but ${t.data.length} values`);
+    }
+    if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
+      throw new EngineRuntimeError(`threads must be a positive integer, got ${opts.threads}`);
+    }
+    const graphs = buildTrainingGraphs({
+      params: [...opts.params].map(([name, t]) => ({ name, dims: t.dims })),
+      model: opts.model,
+      adamw: opts.adamw,
+      maxGradNorm: opts.maxGradNorm ?? 1,
+      accumulation: opts.accumulationSteps ?? 1,
+      seed: opts.seed ?? 42,
+    });
+    const so = { threads: opts.threads, ep };
+    const sessions = graphs.fused
+      ? { fused: await createSession(graphs.fused, so) }
+      : { gradient: await createSession(graphs.gradient!, so), apply: await createSession(graphs.apply!, so) };
+    return new TrainingSession(opts, graphs, sessions);
+  }
+
+  /** Optimizer steps applied so far. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** How many times the buffer sets were swapped (one per successful step); for tests and diagnostics. */
+  get swaps(): number {
+    return this.swapCount;
+  }
+
+  private paramArray(name: string): Float32Array {
+    const db = this.params.get(name);
+    if (db) return db.arrays[this.cur];
+    const f = this.fixed.get(name);
+    if (!f) throw new BatchInputError(`no parameter '${name}'`);
+    return f.param.data as Float32Array;
+  }
+
+  private paramTensor(name: string): ort.Tensor {
+    const db = this.params.get(name);
+    return db ? db.tensors[this.cur] : this.fixed.get(name)!.param;
+  }
+
+  /**
+   * The current weights as read-only views of the session's buffers (no copy): valid until the
+   * next `step()` or `loadState()`, which may overwrite them. Use {@link state} for a copy.
+   */
+  weights(): Map<string, TensorData<'float32'>> {
+    return new Map(this.paramNames.map((n) => [n, tensor('float32', this.dims.get(n)!, this.paramArray(n))]));
+  }
+
+  /**
+   * One optimizer step over one batch, or over `accumulationSteps` micro-batches (a shorter
+   * list is accepted for the last window of an epoch: each micro-batch's loss is divided by the
+   * number given). Throws {@link TrainingDivergedError} without changing anything when the
+   * loss or the gradient norm is not finite.
+   */
+  async step(batches: TensorBatch | readonly TensorBatch[], opts: StepOptions): Promise<StepResult> {
+    const micro: readonly TensorBatch[] = Array.isArray(batches) ? batches : [batches as TensorBatch];
+    const stepNo = this.steps + 1;
+    if (micro.length === 0) throw new BatchInputError(`step ${stepNo}: no batch given`);
+    if (micro.length > this.accumulationSteps) {
+      throw new BatchInputError(`step ${stepNo}: ${micro.length} micro-batches given but the session accumulates ${this.accumulationSteps}`);
+    }
+    if (!Number.isFinite(opts.lr) || opts.lr < 0) throw new BatchInputError(`step ${stepNo}: the learning rate must be finite and ≥ 0, got ${opts.lr}`);
+    const feedsPerBatch = micro.map((mb, i) => checkBatch(this.batchInputs, mb, micro.length > 1 ? `step ${stepNo}, micro-batch ${i + 1}` : `step ${stepNo}`));
+    if (this.busy) throw new EngineRuntimeError('step() called while another step or evaluation is running; await each call');
+    this.busy = true;
+    try {
+      this.lr.data[0] = opts.lr;
+      this.stepInput.data[0] = stepNo;
+      const next = (1 - this.cur) as 0 | 1;
+      let loss: number;
+      if (this.sessions.fused) {
+        const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...this.momentFeeds(), ...feedsPerBatch[0], [N.training]: this.training, [N.lr]: this.lr.tensor, [N.step]: this.stepInput.tensor };
+        const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor, [N.gradNorm]: this.normOut.tensor, ...this.stateFetches(next) };
+        await this.run(this.sessions.fused, 'train', feeds, fetches, stepNo);
+        loss = this.lossOut.data[0]!;
+        if (!Number.isFinite(loss)) throw new TrainingDivergedError('loss', loss, stepNo);
+      } else {
+        // Accumulate: the sums ping-pong between their two buffers, starting from zeros.
+        let g = 0 as 0 | 1;
+        for (const db of this.gradSums.values()) db.arrays[g].fill(0);
+        let total = 0;
+        this.lossScale.data[0] = 1 / micro.length;
+        for (const [i, mbFeeds] of feedsPerBatch.entries()) {
+          const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...mbFeeds, [N.training]: this.training, [N.lossScale]: this.lossScale.tensor };
+          const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor };
+          for (const [name, db] of this.gradSums) {
+            feeds[N.gradSum(name)] = db.tensors[g];
+            fetches[N.newGradSum(name)] = db.tensors[1 - g]!;
+          }
+          await this.run(this.sessions.gradient!, 'train_gradient', feeds, fetches, stepNo, i);
+          const l = this.lossOut.data[0]!;
+          if (!Number.isFinite(l)) throw new TrainingDivergedError('loss', l, stepNo);
+          total += l;
+          g = (1 - g) as 0 | 1;
+        }
+        loss = total / micro.length;
+        const feeds: Record<string, ort.Tensor> = { ...this.momentFeeds(), [N.lr]: this.lr.tensor, [N.step]: this.stepInput.tensor };
+        for (const name of this.trainable) {
+          feeds[name] = this.params.get(name)!.tensors[this.cur];
+          feeds[N.gradSum(name)] = this.gradSums.get(name)!.tensors[g];
+        }
+        const fetches: Record<string, ort.Tensor> = { [N.gradNorm]: this.normOut.tensor, ...this.stateFetches(next) };
+        await this.run(this.sessions.apply!, 'train_apply', feeds, fetches, stepNo);
+      }
+      const gradNorm = this.normOut.data[0]!;
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError('grad_norm', gradNorm, stepNo);
+      this.cur = next;
+      this.swapCount++;
+      this.steps = stepNo;
+      return { loss, gradNorm, step: stepNo };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private paramFeeds(): Record<string, ort.Tensor> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const name of this.paramNames) f[name] = this.paramTensor(name);
+    return f;
+  }
+
+  private momentFeeds(): Record<string, ort.Tensor> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const name of this.trainable) {
+      f[N.expAvg(name)] = this.expAvg.get(name)!.tensors[this.cur];
+      f[N.expAvgSq(name)] = this.expAvgSq.get(name)!.tensors[this.cur];
+    }
+    return f;
+  }
+
+  private stateFetches(set: 0 | 1): Record<string, ort.Tensor> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const name of this.trainable) {
+      f[N.newParam(name)] = this.params.get(name)!.tensors[set];
+      f[N.newExpAvg(name)] = this.expAvg.get(name)!.tensors[set];
+      f[N.newExpAvgSq(name)] = this.expAvgSq.get(name)!.tensors[set];
+    }
+    return f;
+  }
+
+  private async run(
+    session: ort.InferenceSession,
+    graph: string,
+    feeds: Record<string, ort.Tensor>,
+    fetches: Record<string, ort.Tensor>,
+    step: number,
+    micro?: number,
+  ): Promise<void> {
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run(feeds, fetches);
+    } catch (e) {
+      const where = micro === undefined ? `step ${step}` : `step ${step}, micro-batch ${micro + 1}`;
+      throw new EngineRuntimeError(`ONNX Runtime failed running graph '${graph}' at ${where}: ${(e as Error).message}`, { cause: e });
+    }
+    // ORT wrote the outputs into the pre-allocated tensors. (onnxruntime-node 1.30 also returns
+    // a JS copy of each fetched output, which is dropped here.) A binding that ignored the
+    // pre-allocated tensors would break the buffer design, so the first run of each graph checks.
+    if (!this.verified.has(graph)) {
+      for (const [name, t] of Object.entries(fetches)) {
+        const src = results[name]?.data as Float32Array | undefined;
+        const dst = t.data as Float32Array;
+        if (src && src !== dst && !sameBits(src, dst)) this.copyOutputs.add(graph);
+      }
+      this.verified.add(graph);
+    }
+    if (this.copyOutputs.has(graph)) {
+      for (const [name, t] of Object.entries(fetches)) (t.data as Float32Array).set(results[name]!.data as Float32Array);
+    }
+  }
+
+  /**
+   * Runs the model in evaluation mode (dropout off) on the current weights and returns the
+   * loss and/or the named outputs. The evaluation graph takes the weights as graph inputs, fed
+   * from the session's buffers without a copy, and is built and loaded once per output set;
+   * rebuilding a graph with the weights as initializers would serialise and reload every
+   * weight at each evaluation (seconds for BERT-base) to save ORT a weight pre-packing that
+   * costs less than that. A prediction run can ask for outputs that do not need the labels
+   * (e.g. `{ outputs: ['logits'] }`) and then need not feed them.
+   */
+  async evaluate(batch: TensorBatch, opts: { outputs?: readonly string[] } = {}): Promise<EvalResult> {
+    const key = opts.outputs ? JSON.stringify(opts.outputs) : '*';
+    let entry = this.evalSessions.get(key);
+    if (!entry) {
+      entry = (async () => {
+        const graph = buildEvalGraph({
+          params: this.paramNames.map((name) => ({ name, dims: this.dims.get(name)! })),
+          model: this.opts.model,
+          seed: this.opts.seed ?? 42,
+          outputs: opts.outputs,
+        });
+        const session = await createSession(graph.graph, { threads: this.opts.threads, ep: this.opts.executionProvider ?? 'cpu' });
+        return { graph, session };
+      })();
+      this.evalSessions.set(key, entry);
+      entry.catch(() => this.evalSessions.delete(key));
+    }
+    const { graph, session } = await entry;
+    const batchFeeds = checkBatch(graph.batchInputs, batch, 'evaluation', graph.declaredInputs);
+    if (this.busy) throw new EngineRuntimeError('evaluate() called while a step is running; await each call');
+    this.busy = true;
+    try {
+      const feeds: Record<string, ort.Tensor> = { ...batchFeeds };
+      for (const name of graph.params) feeds[name] = this.paramTensor(name);
+      let results: ort.InferenceSession.ReturnType;
+      try {
+        results = await session.run(feeds);
+      } catch (e) {
+        throw new EngineRuntimeError(`ONNX Runtime failed running graph 'eval' after step ${this.steps}: ${(e as Error).message}`, { cause: e });
+      }
+      const outputs: Record<string, TensorData> = {};
+      for (const v of graph.graph.outputs) {
+        const r = results[v.name] as ort.Tensor;
+        outputs[v.name] = tensor(r.type as DType, [...r.dims], r.data as TensorData['data']);
+      }
+      const l = outputs[N.loss];
+      return l ? { loss: Number(l.data[0]), outputs } : { outputs };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A copy of the weights, the moments and the step counter (for checkpoints). */
+  state(): TrainingState {
+    const copy = (name: string, data: Float32Array) => tensor('float32', this.dims.get(name)!, Float32Array.from(data));
+    const s: TrainingState = { step: this.steps, params: new Map(), expAvg: new Map(), expAvgSq: new Map() };
+    for (const name of this.paramNames) {
+      s.params.set(name, copy(name, this.paramArray(name)));
+      const f = this.fixed.get(name);
+      s.expAvg.set(name, copy(name, f ? f.expAvg : this.expAvg.get(name)!.arrays[this.cur]));
+      s.expAvgSq.set(name, copy(name, f ? f.expAvgSq : this.expAvgSq.get(name)!.arrays[this.cur]));
+    }
+    return s;
+  }
+
+  /**
+   * Restores weights, moments and step counter (copied into the current buffers). Every
+   * parameter must be present with its dims; moments that are absent restart from zero.
+   */
+  loadState(s: TrainingState): void {
+    if (this.busy) throw new EngineRuntimeError('loadState() called while a step is running');
+    if (!Number.isInteger(s.step) || s.step < 0) throw new BatchInputError(`loadState: step must be a non-negative integer, got ${s.step}`);
+    const check = (what: string, name: string, t: TensorData | undefined, required: boolean): Float32Array | undefined => {
+      if (!t) {
+        if (required) throw new BatchInputError(`loadState: ${what} '${name}' is missing`);
+        return undefined;
+      }
+      const dims = this.dims.get(name)!;
+      if (t.dtype !== 'float32' || t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i]) || t.data.length !== sizeOf(dims)) {
+        throw new BatchInputError(`loadState: ${what} '${name}' is ${t.dtype} ${formatDims(t.dims)}, expected float32 ${formatDims(dims)}`);
+      }
+      return t.data as Float32Array;
+    };
+    for (const maps of [s.params, s.expAvg, s.expAvgSq]) {
+      for (const name of maps.keys()) if (!this.dims.has(name)) throw new BatchInputError(`loadState: unknown parameter '${name}'`);
+    }
+    // Validate everything before writing anything.
+    const loaded = this.paramNames.map((name) => ({
+      name,
+      p: check('parameter', name, s.params.get(name), true)!,
+      m: check('exp_avg of', name, s.expAvg.get(name), false),
+      v: check('exp_avg_sq of', name, s.expAvgSq.get(name), false),
+    }));
+    for (const { name, p, m, v } of loaded) {
+      this.paramArray(name).set(p);
+      const f = this.fixed.get(name);
+      const mDst = f ? f.expAvg : this.expAvg.get(name)!.arrays[this.cur];
+      const vDst = f ? f.expAvgSq : this.expAvgSq.get(name)!.arrays[this.cur];
+      if (m) mDst.set(m);
+      else mDst.fill(0);
+      if (v) vDst.set(v);
+      else vDst.fill(0);
+    }
+    this.steps = s.step;
+  }
+
+  /** Releases the ONNX Runtime sessions. */
+  async dispose(): Promise<void> {
+    const all = [this.sessions.fused, this.sessions.gradient, this.sessions.apply].filter((x) => x !== undefined);
+    for (const e of this.evalSessions.values()) all.push((await e.catch(() => undefined))?.session as ort.InferenceSession);
+    await Promise.all(all.filter(Boolean).map((s) => s.release()));
+    this.evalSessions.clear();
+  }
+}
