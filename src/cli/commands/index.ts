@@ -1,4 +1,6 @@
 import type { Command } from '../command.ts';
+import { dataInspectCommand } from './data-inspect.ts';
+import { scoreCommand } from './score.ts';
 
 /** Every sub-command, in the order `tokentag --help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [dataInspectCommand, scoreCommand];
