@@ -87,7 +87,7 @@ export function nonEmbeddingParams(s: EncoderShape): number {
 
 /** The encoder + head: declares inputs `input_ids`, `attention_mask`, `labels`; returns logits and loss. */
 export function encoderModel(s: EncoderShape, dtype: DType = 'float32') {
-  return (b: GraphBuilder, p: Map<string, Value>, ctx: LayerContext) => {
+  return (b: GraphBuilder, p: ReadonlyMap<string, Value>, ctx: LayerContext) => {
     const w = (n: string) => {
       const v = p.get(n);
       if (!v) throw new Error(`missing parameter ${n}`);
