@@ -184,6 +184,12 @@ async function createSession(graph: Graph, opts: { threads?: number; ep: Executi
   // ORT's own log lines would repeat errors that are rethrown with the graph and step named.
   const so: ort.InferenceSession.SessionOptions = { executionProviders: [opts.ep], graphOptimizationLevel: 'all', logSeverityLevel: 4 };
   if (opts.threads !== undefined) so.intraOpNumThreads = opts.threads;
+  // Per-node timings as Chrome trace JSON, for finding where a step's time goes.
+  const profile = process.env.TOKENTAG_ORT_PROFILE;
+  if (profile) Object.assign(so, { enableProfiling: true, profileFilePrefix: `${profile}-${graph.name}` });
+  // ORT's arena grows in powers of two and keeps what it took; plain malloc (tuned by
+  // bin/tokentag.js to keep freed memory) wastes less and was as fast in bench/engine.
+  so.enableCpuMemArena = false;
   try {
     return await ort.InferenceSession.create(model, so);
   } catch (e) {
