@@ -199,6 +199,28 @@ export class GraphBuilder {
     return this.op(op, inputs, attrs, 1)[0]!;
   }
 
+  /**
+   * Records what a caller knows of the shape of `v` (the output of the node just added) when
+   * shape inference could not see it, e.g. a Reshape to a shape computed in the graph. Known
+   * dims must agree with what was inferred; the returned value replaces `v`.
+   */
+  refineShape(v: Value, shape: Shape): Value {
+    const last = this.nodes[this.nodes.length - 1];
+    if (!last || !last.outputs.includes(v.name) || this.values.get(v.name) !== v) {
+      throw new GraphError(`refineShape: '${v.name}' is not an output of the last node added`);
+    }
+    if (v.shape) {
+      if (v.shape.length !== shape.length) throw new GraphError(`refineShape: '${v.name}' has rank ${v.shape.length}, not ${shape.length}`);
+      v.shape.forEach((d, i) => {
+        const e = shape[i];
+        if (typeof d === 'number' && typeof e === 'number' && d !== e) throw new GraphError(`refineShape: dim ${i} of '${v.name}' is ${d}, not ${e}`);
+      });
+    }
+    const refined: Value = { name: v.name, dtype: v.dtype, shape: [...shape] };
+    this.values.set(v.name, refined);
+    return refined;
+  }
+
   /** Marks `v` as a graph output called `name` (an Identity renames it when needed). */
   output(v: Value, name = v.name): Value {
     let out = v;
@@ -236,6 +258,8 @@ export class GraphBuilder {
   min(a: Value, b: Value): Value { return this.op1('Min', [a, b]); }
   neg(x: Value): Value { return this.op1('Neg', [x]); }
   erf(x: Value): Value { return this.op1('Erf', [x]); }
+  /** The exact (erf) GELU as one node (see composite.ts: lowered to standard ops when serialised). */
+  gelu(x: Value): Value { return this.op1('Gelu', [x]); }
   tanh(x: Value): Value { return this.op1('Tanh', [x]); }
   sqrt(x: Value): Value { return this.op1('Sqrt', [x]); }
   exp(x: Value): Value { return this.op1('Exp', [x]); }

@@ -36,7 +36,7 @@ export function linear(b: GraphBuilder, x: Value, weight: Value, bias: Value | u
   if (!shape) throw new Error(`linear: the rank of '${x.name}' must be known`);
   // Keep the leading axes of x (by copying them from its runtime shape) and set the last to `out`.
   const lead = b.slice(b.shape(x), [0], [shape.length - 1], [0]);
-  return b.reshape(y, b.concat([lead, b.int64s([out])], 0));
+  return b.refineShape(b.reshape(y, b.concat([lead, b.int64s([out])], 0)), [...shape.slice(0, -1), out]);
 }
 
 /** LayerNorm over the last axis, as `torch.nn.LayerNorm(hidden, eps)`. */
@@ -44,11 +44,9 @@ export function layerNorm(b: GraphBuilder, x: Value, weight: Value, bias: Value,
   return b.layerNormalization(x, weight, bias, eps, -1);
 }
 
-/** The exact (erf) GELU BERT uses: x · ½ · (1 + erf(x / √2)). */
+/** The exact (erf) GELU BERT uses: x · ½ · (1 + erf(x / √2)), as one node (see composite.ts). */
 export function gelu(b: GraphBuilder, x: Value): Value {
-  const dt = x.dtype;
-  const inner = b.erf(b.mul(x, b.scalar(Math.SQRT1_2, dt)));
-  return b.mul(b.mul(x, b.scalar(0.5, dt)), b.add(inner, b.scalar(1, dt)));
+  return b.gelu(x);
 }
 
 /** Rows of `table` ([vocab, hidden]) for integer `ids`. */
@@ -95,15 +93,13 @@ export function attention(
   const b = ctx.b;
   const headDim = opts.hidden / opts.heads;
   if (!Number.isInteger(headDim)) throw new Error(`attention: hidden size ${opts.hidden} is not a multiple of ${opts.heads} heads`);
-  // [batch, seq, hidden] -> [batch, heads, seq, headDim]
-  const split = (v: Value) => b.transpose(b.reshape(v, [0, 0, opts.heads, headDim]), [0, 2, 1, 3]);
-  const q = split(linear(b, x, w.query.weight, w.query.bias));
-  const k = split(linear(b, x, w.key.weight, w.key.bias));
-  const v = split(linear(b, x, w.value.weight, w.value.bias));
-  const scores = b.add(
-    b.mul(b.matmul(q, b.transpose(k, [0, 1, 3, 2])), b.scalar(1 / Math.sqrt(headDim), x.dtype)),
-    additiveMask,
-  );
+  // [batch, seq, hidden] -> [batch, heads, seq, headDim] (keys straight to [batch, heads, headDim, seq]:
+  // one transpose, so one copy, fewer to keep for the backward pass)
+  const split = (v: Value, perm: number[]) => b.transpose(b.reshape(v, [0, 0, opts.heads, headDim]), perm);
+  const q = split(linear(b, x, w.query.weight, w.query.bias), [0, 2, 1, 3]);
+  const kT = split(linear(b, x, w.key.weight, w.key.bias), [0, 2, 3, 1]);
+  const v = split(linear(b, x, w.value.weight, w.value.bias), [0, 2, 1, 3]);
+  const scores = b.add(b.mul(b.matmul(q, kT), b.scalar(1 / Math.sqrt(headDim), x.dtype)), additiveMask);
   const probs = dropout(ctx, b.softmax(scores, -1), opts.dropout);
   const context = b.matmul(probs, v);
   return b.reshape(b.transpose(context, [0, 2, 1, 3]), [0, 0, opts.hidden]);

@@ -1,6 +1,7 @@
 import { renameSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { lowerComposites } from './composite.ts';
 import { onnxDataType, type TensorData } from './dtype.ts';
 import type { Attr, Graph, Value } from './graph.ts';
 
@@ -62,7 +63,8 @@ function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
 }
 
 /** Encodes a graph as an ONNX ModelProto (IR version 8, default domain at the graph's opset). */
-export function serializeModel(graph: Graph, opts: SerializeOptions = {}): SerializedModel {
+export function serializeModel(source: Graph, opts: SerializeOptions = {}): SerializedModel {
+  const graph = lowerComposites(source);
   let total = 0;
   for (const t of graph.initializers.values()) total += t.data.byteLength;
   const externalFile = opts.externalDataFile ?? (total > PROTOBUF_LIMIT ? `${graph.name}.onnx_data` : undefined);

@@ -116,6 +116,7 @@ const rules: Record<string, Rule> = {
   Identity: same,
   Neg: same,
   Erf: same,
+  Gelu: same,
   Tanh: same,
   Sqrt: same,
   Exp: same,

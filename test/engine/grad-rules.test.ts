@@ -171,6 +171,11 @@ describe('elementwise unary ops', () => {
     await check('Erf', { inputs: [p('x', [3, 4], { dtype: F32, range: [-2, 2] })], forward: (b, i) => b.erf(i.x!) });
   });
 
+  // float32 for the same reason: the lowered GELU runs ONNX Runtime's float-only Erf.
+  test('Gelu (float32, composite lowered to standard ops)', async () => {
+    await check('Gelu', { inputs: [p('x', [3, 4], { dtype: F32, range: [-3, 3] })], forward: (b, i) => b.gelu(i.x!) });
+  });
+
   test('Cast float32 → float64', async () => {
     // The loss is computed in float64 after the cast and is linear in x, so the float32 step
     // (x ± h rounded, which gradcheck divides by exactly) gives an exact difference quotient.

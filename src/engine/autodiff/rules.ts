@@ -98,6 +98,16 @@ export const gradRules: Record<string, GradRule> = {
     return [b.mul(dy(c), b.mul(b.scalar(2 / Math.sqrt(Math.PI), v.dtype), b.exp(b.neg(b.mul(v, v)))))];
   },
 
+  // d gelu(x)/dx = Φ(x) + x·φ(x), recomputed from x alone so the forward keeps nothing else.
+  Gelu: (c) => {
+    const b = c.b;
+    const v = x(c);
+    const dt = v.dtype;
+    const cdf = b.mul(b.add(b.erf(b.mul(v, b.scalar(Math.SQRT1_2, dt))), b.scalar(1, dt)), b.scalar(0.5, dt));
+    const pdf = b.mul(b.exp(b.mul(b.mul(v, v), b.scalar(-0.5, dt))), b.scalar(1 / Math.sqrt(2 * Math.PI), dt));
+    return [b.mul(dy(c), b.add(cdf, b.mul(v, pdf)))];
+  },
+
   Tanh: (c) => {
     const b = c.b;
     const y = c.outputs[0]!;
