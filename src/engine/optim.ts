@@ -126,7 +126,12 @@ export interface AdamWResult {
 }
 
 /** Elementwise ops {@link adamW} emits per parameter: with weight decay, and without. */
-export const ADAMW_ELEMENTWISE_OPS = { decayed: 13, undecayed: 12 } as const;
+export const ADAMW_ELEMENTWISE_OPS = { decayed: 14, undecayed: 13 } as const;
+
+/** A bool scalar: whether `x` is finite (x − x is 0 for finite x, NaN for ±inf and NaN). */
+export function isFinite(b: GraphBuilder, x: Value): Value {
+  return b.equal(b.sub(x, x), b.scalar(0, x.dtype));
+}
 
 /**
  * AdamW exactly as `torch.optim.AdamW` (amsgrad off) after `clip_grad_norm_`, for step t ≥ 1:
@@ -141,20 +146,26 @@ export const ADAMW_ELEMENTWISE_OPS = { decayed: 13, undecayed: 12 } as const;
  *
  * so that, per parameter (multiplying numerator and denominator of the update by √(1−β2ᵗ)):
  *
- *     m' = m·β1 + g·a                      3 ops (Mul, Mul, Add)
- *     v' = v·β2 + (g·g)·c                  4 ops (Mul, Mul, Mul, Add)
+ *     g̃  = ok ? g : 0                      1 op  (Where)
+ *     m' = m·β1 + g̃·a                      3 ops (Mul, Mul, Add)
+ *     v' = v·β2 + (g̃·g̃)·c                  4 ops (Mul, Mul, Mul, Add)
  *     p' = p·d − (m' / (√v' + ε̂))·ŝ       6 ops (Sqrt, Add, Div, Mul, Mul, Sub); 5 without decay
  *
- * 13 elementwise ops per decayed parameter, 12 per undecayed one (and 12 for every parameter
+ * 14 elementwise ops per decayed parameter, 13 per undecayed one (and 13 for every parameter
  * when the weight decay is 0), plus one ReduceSumSquare pass in {@link gradNorm}. The clipped
  * gradient is never materialised (clipping costs no per-element op), and the form keeps an
  * lr of 0 (warm-up's first step) exact: ŝ = 0 gives p' = p·d. Memory traffic dominates at
  * BERT size, so the count is what matters; ORT runs each op as one vectorised pass.
+ *
+ * `ok` (a bool scalar: the loss and the gradient norm are finite) makes a diverged step the
+ * identity, bit for bit: the gradient is replaced by zeros and the scalars by β1 = β2 = d = 1,
+ * a = c = ŝ = 0, so m' = m, v' = v and p' = p. That is what lets the runtime update its
+ * buffers in place (outputs written over the inputs) and still keep the last good state.
  */
 export function adamW(
   b: GraphBuilder,
   slots: readonly AdamWSlot[],
-  inputs: { lr: Value; step: Value; clipCoef: Value | undefined },
+  inputs: { lr: Value; step: Value; clipCoef: Value | undefined; ok: Value },
   opts: ResolvedAdamW,
 ): AdamWResult[] {
   const [beta1, beta2] = opts.betas;
@@ -170,15 +181,23 @@ export function adamW(
     const epsHat = b.mul(f64(opts.eps), sqrtBc2);
     const stepHat = b.div(b.mul(lr, sqrtBc2), bc1);
     const decay = b.sub(f64(1), b.mul(lr, f64(opts.weightDecay)));
-    const f32 = (v: Value) => (v.dtype === 'float32' ? v : b.cast(v, 'float32'));
-    return { a: f32(a), c: f32(c), epsHat: f32(epsHat), stepHat: f32(stepHat), decay: f32(decay) };
+    // On a diverged step every factor takes the value that makes the update the identity.
+    const gated = (v: Value, identity: number) => b.where(inputs.ok, v.dtype === 'float32' ? v : b.cast(v, 'float32'), b.scalar(identity));
+    return {
+      a: gated(a, 0),
+      c: gated(c, 0),
+      epsHat: gated(epsHat, 1),
+      stepHat: gated(stepHat, 0),
+      decay: gated(decay, 1),
+      beta1: gated(b.scalar(beta1), 1),
+      beta2: gated(b.scalar(beta2), 1),
+    };
   });
-  const beta1v = b.scalar(beta1);
-  const beta2v = b.scalar(beta2);
   return slots.map((s) =>
     b.scope(`adamw/${s.name}`, () => {
-      const m = b.add(b.mul(s.expAvg, beta1v), b.mul(s.grad, scalars.a));
-      const v = b.add(b.mul(s.expAvgSq, beta2v), b.mul(b.mul(s.grad, s.grad), scalars.c));
+      const g = b.where(inputs.ok, s.grad, b.scalar(0));
+      const m = b.add(b.mul(s.expAvg, scalars.beta1), b.mul(g, scalars.a));
+      const v = b.add(b.mul(s.expAvgSq, scalars.beta2), b.mul(b.mul(g, g), scalars.c));
       const update = b.mul(b.div(m, b.add(b.sqrt(v), scalars.epsHat)), scalars.stepHat);
       const decayed = opts.weightDecay !== 0 && opts.decay(s.name) ? b.mul(s.param, scalars.decay) : s.param;
       return { name: s.name, param: b.sub(decayed, update), expAvg: m, expAvgSq: v };
@@ -295,7 +314,8 @@ export function buildTrainingGraphs(o: TrainingGraphOptions): TrainingGraphs {
       expAvg: b.input(n.expAvg(p), 'float32', params.get(p)!.shape!),
       expAvgSq: b.input(n.expAvgSq(p), 'float32', params.get(p)!.shape!),
     }));
-    emitUpdates(b, adamW(b, slots, { lr: lr!, step: step!, clipCoef: coef }, adam));
+    const ok = b.op1('And', [isFinite(b, loss), isFinite(b, norm)]);
+    emitUpdates(b, adamW(b, slots, { lr: lr!, step: step!, clipCoef: coef, ok }, adam));
     return { fused: b.build(), trainable, frozen, batchInputs };
   }
 
@@ -320,7 +340,7 @@ export function buildTrainingGraphs(o: TrainingGraphOptions): TrainingGraphs {
   const astep = a.input(n.step, 'float32', []);
   const { norm, coef } = a.scope('clip', () => gradNorm(a, slots.map((s) => s.grad), o.maxGradNorm));
   a.output(norm, n.gradNorm);
-  emitUpdates(a, adamW(a, slots, { lr: alr, step: astep, clipCoef: coef }, adam));
+  emitUpdates(a, adamW(a, slots, { lr: alr, step: astep, clipCoef: coef, ok: isFinite(a, norm) }, adam));
   return { gradient: b.build(), apply: a.build(), trainable, frozen, batchInputs };
 }
 

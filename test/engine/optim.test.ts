@@ -304,7 +304,7 @@ describe('training graphs', () => {
     assert.equal(count(0, 'dense.weight').length, ADAMW_ELEMENTWISE_OPS.undecayed);
     assert.deepEqual(
       [...new Set(decayed)].sort(),
-      ['Add', 'Div', 'Mul', 'Sqrt', 'Sub'],
+      ['Add', 'Div', 'Mul', 'Sqrt', 'Sub', 'Where'],
     );
   });
 

@@ -78,23 +78,17 @@ const snapshot = (s: TrainingSession) => {
 };
 
 describe('TrainingSession', () => {
-  it('swaps between exactly two buffer sets, allocating none per step', async () => {
+  it('updates its one buffer per tensor in place, allocating none per step', async () => {
     const s = await create();
-    const seen = new Map<string, Set<Float32Array>>();
-    const order: Float32Array[] = [];
+    const first = new Map([...s.weights()].map(([name, t]) => [name, t.data]));
+    let previous = Array.from(s.weights().get('l1.weight')!.data);
     for (let i = 0; i < 7; i++) {
       await s.step(batch(4, i), { lr: 0.01 });
-      for (const [name, t] of s.weights()) {
-        if (!seen.has(name)) seen.set(name, new Set());
-        seen.get(name)!.add(t.data);
-      }
-      order.push(s.weights().get('l1.weight')!.data);
+      for (const [name, t] of s.weights()) assert.equal(t.data, first.get(name), `${name} is still the same Float32Array`);
+      const now = Array.from(s.weights().get('l1.weight')!.data);
+      assert.notDeepEqual(now, previous, 'and its contents changed');
+      previous = now;
     }
-    for (const name of ['l1.weight', 'l1.bias', 'l2.weight', 'l2.bias']) assert.equal(seen.get(name)!.size, 2, name);
-    assert.equal(seen.get('unused')!.size, 1, 'a frozen parameter keeps one buffer');
-    for (let i = 2; i < order.length; i++) assert.equal(order[i], order[i - 2], 'the sets alternate');
-    assert.notEqual(order[0], order[1]);
-    assert.equal(s.swaps, 7);
     assert.equal(s.stepCount, 7);
     await s.dispose();
   });
