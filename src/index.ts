@@ -3,3 +3,4 @@ export { TokentagError, InputError, UsageError } from './errors.ts';
 export * from './data/index.ts';
 export * from './metrics/index.ts';
 export * as engine from './engine/index.ts';
+export * as models from './models/index.ts';
