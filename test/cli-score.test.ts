@@ -121,7 +121,7 @@ test('bad input: missing tag column, not UTF-8, missing file', async () => {
   const latin1 = file('latin1.txt', new Uint8Array([0x5a, 0xfc, 0x72, 0x69, 0x63, 0x68, 0x20, 0x4f, 0x0a]));
   const r2 = await run('--gold', latin1, '--pred', PRED);
   assert.equal(r2.code, 1);
-  assert.match(r2.err, /latin1\.txt:1: not valid UTF-8 text/);
+  assert.match(r2.err, /latin1\.txt:1: invalid UTF-8 \(the file must be UTF-8 text\)/);
   const r3 = await run('--gold', join(dir, 'nope.txt'), '--pred', PRED);
   assert.equal(r3.code, 1);
   assert.match(r3.err, /nope\.txt: no such file/);

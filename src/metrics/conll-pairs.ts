@@ -5,6 +5,7 @@
  * this one only keeps what scoring needs, including line numbers for error messages.)
  */
 import { readFile } from 'node:fs/promises';
+import { decodeUtf8 } from '../data/text.ts';
 import { InputError } from '../errors.ts';
 
 export interface TaggedToken {
@@ -16,30 +17,6 @@ export interface TaggedToken {
 
 export interface TaggedSentence {
   readonly tokens: readonly TaggedToken[];
-}
-
-/** Decodes strict UTF-8 (a leading BOM is dropped); names the first line that is not UTF-8. */
-function decodeUtf8(bytes: Uint8Array, file: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    let line = 1;
-    let start = 0;
-    // 0x0A never occurs inside a multi-byte UTF-8 sequence, so lines can be checked one by one.
-    for (let i = 0; i <= bytes.length; i++) {
-      if (i === bytes.length || bytes[i] === 0x0a) {
-        try {
-          decoder.decode(bytes.subarray(start, i));
-        } catch {
-          break;
-        }
-        line++;
-        start = i + 1;
-      }
-    }
-    throw new InputError(file, line, 'not valid UTF-8 text');
-  }
 }
 
 /** Parses the text of a tagged CoNLL file. `file` is only used in error messages. */

@@ -36,7 +36,7 @@ test('bytes that are not UTF-8 are an InputError naming the line', () => {
   const bytes = new Uint8Array([...enc('EU B-ORG\n\nPeter B-PER\n'), 0xff, ...enc(' O\n')]);
   assert.throws(
     () => parseTaggedConll(bytes, 'pred.txt'),
-    (e: unknown) => e instanceof InputError && e.line === 4 && e.message === 'pred.txt:4: not valid UTF-8 text',
+    (e: unknown) => e instanceof InputError && e.line === 4 && e.message === 'pred.txt:4: invalid UTF-8 (the file must be UTF-8 text)',
   );
 });
 
