@@ -2,7 +2,6 @@
  * CoNLL text: one token per line with its tags in whitespace-separated columns, a blank line
  * between sentences, `-DOCSTART-` lines between documents (skipped).
  */
-import { writeFile } from 'node:fs/promises';
 import { InputError, TokentagError } from '../errors.ts';
 import { assemble, type RawRow, type RawSplit } from './build.ts';
 import { AUTO_LAYOUTS, checkColumns, SKIP, type ColumnName, type TagNames } from './columns.ts';
@@ -12,6 +11,7 @@ import { resolveLabels, type LabelSpec } from './labels.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile, splitLines } from './text.ts';
 import { Vocabs } from './vocab.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 
 export interface ConllReadOptions<C extends string = string> {
   /**
@@ -181,5 +181,5 @@ export function formatConll<R extends TokenRow>(dataset: Dataset<R>, options: Co
 }
 
 export async function writeConll<R extends TokenRow>(path: string, dataset: Dataset<R>, options: ConllWriteOptions = {}): Promise<void> {
-  await writeFile(path, formatConll(dataset, options));
+  writeFileAtomic(path, formatConll(dataset, options));
 }

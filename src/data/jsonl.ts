@@ -3,7 +3,6 @@
  * `{"id": "0", "tokens": ["EU", …], "ner_tags": [3, 0, …]}` (ids; names given separately) or
  * with the tags as names: `{"tokens": […], "ner_tags": ["B-ORG", "O", …]}`.
  */
-import { writeFile } from 'node:fs/promises';
 import { InputError, TokentagError } from '../errors.ts';
 import { assemble, type RawRow, type RawSplit } from './build.ts';
 import { checkColumns, SKIP, type ColumnName, type TagNames } from './columns.ts';
@@ -13,6 +12,7 @@ import { resolveLabels, type LabelSpec } from './labels.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile, splitLines } from './text.ts';
 import { Vocabs, type LabelVocab } from './vocab.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 
 export interface JsonlReadOptions<C extends string = string> {
   /**
@@ -142,5 +142,5 @@ export function formatJsonl<R extends TokenRow>(dataset: Dataset<R>, options: Js
 }
 
 export async function writeJsonl<R extends TokenRow>(path: string, dataset: Dataset<R>, options: JsonlWriteOptions = {}): Promise<void> {
-  await writeFile(path, formatJsonl(dataset, options));
+  writeFileAtomic(path, formatJsonl(dataset, options));
 }

@@ -3,7 +3,7 @@
  * `DatasetDict`. What a source *is* is decided in one place (`resolveSource`) so that new kinds
  * of source (Hub ids, Parquet) plug in there.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { TokentagError } from '../errors.ts';
 import { assemble, type RawSplit } from './build.ts';
@@ -15,6 +15,7 @@ import { resolveLabels } from './labels.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile } from './text.ts';
 import { Vocabs } from './vocab.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 
 export type DataFormat = 'conll' | 'jsonl';
 
@@ -122,7 +123,7 @@ export async function saveDataset<R extends TokenRow>(dict: DatasetDict<R>, dir:
   for (const [split, ds] of dict) {
     const jsonl = options.format === 'jsonl';
     const file = join(dir, `${split}.${jsonl ? 'jsonl' : 'txt'}`);
-    await writeFile(file, jsonl ? formatJsonl(ds, options) : formatConll(ds, options));
+    writeFileAtomic(file, jsonl ? formatJsonl(ds, options) : formatConll(ds, options));
     files.push(file);
   }
   return files;

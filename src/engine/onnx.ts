@@ -1,6 +1,6 @@
-import { renameSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { lowerComposites } from './composite.ts';
 import { onnxDataType, type TensorData } from './dtype.ts';
 import type { Attr, Graph, Value } from './graph.ts';
@@ -116,24 +116,12 @@ export function serializeModel(source: Graph, opts: SerializeOptions = {}): Seri
   return externalFile ? { model, external: { fileName: externalFile, chunks, byteLength: offset } } : { model };
 }
 
-function writeAtomic(path: string, chunks: readonly Uint8Array[]): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const c of chunks) writeSync(fd, c);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 /** Writes `path` (and its external data file beside it, when there is one), each atomically. */
 export function saveModel(graph: Graph, path: string, opts: SerializeOptions = {}): void {
   const s = serializeModel(graph, { ...opts, externalDataFile: opts.externalDataFile });
   if (s.external) {
-    writeAtomic(`${path.slice(0, path.length - basename(path).length)}${s.external.fileName}`, s.external.chunks);
+    writeFileAtomic(`${path.slice(0, path.length - basename(path).length)}${s.external.fileName}`, s.external.chunks);
   }
-  writeAtomic(path, [s.model]);
+  writeFileAtomic(path, [s.model]);
 }
 

@@ -22,6 +22,7 @@ import { architectureFor, checkParams, type Architecture } from './auto.ts';
 import { type ModelConfig, configToString, defaultLabels, numLabelsOf, readConfig, withLabels } from './config.ts';
 import { NormalGenerator, initParam } from './init.ts';
 import { readPytorchBin } from './pickle.ts';
+import { fsyncDir, writeFileSynced } from '../io/atomic.ts';
 import { CheckpointError, type LoadedTensor, SAFETENSORS_INDEX_NAME, readSafetensors, readShardedSafetensors, writeSafetensors } from './safetensors.ts';
 
 export const CONFIG_NAME = 'config.json';
@@ -282,29 +283,6 @@ export interface SaveOptions {
 
 /** The metadata `save_pretrained` writes; `from_pretrained` rejects safetensors files without a known format. */
 const SAFETENSORS_METADATA = { format: 'pt' } as const;
-
-function writeFileSynced(file: string, data: string | Uint8Array): void {
-  const fd = fs.openSync(file, 'wx', 0o644);
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    /* best effort: not every platform can fsync a directory */
-  }
-}
 
 /**
  * Writes a token classifier in the Hugging Face layout: `config.json` (with `architectures`,

@@ -13,11 +13,11 @@
  * space padding to 8 bytes), except that `__metadata__` keys are sorted so output is
  * deterministic; files are written atomically (temp file in the same directory, fsync, rename).
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
 import { endianness } from 'node:os';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { TokentagError } from '../errors.ts';
 import type { DType, TensorData } from '../engine/dtype.ts';
 import { bfloat16BytesToFloat32, float16BytesToFloat32 } from './half.ts';
@@ -638,11 +638,6 @@ export function serializeSafetensors(tensors: TensorsToSave, metadata?: Readonly
   return chunks;
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30));
-}
-
 /**
  * Writes a safetensors file atomically: the bytes go to a temporary file in the same
  * directory, which is fsynced and then renamed over `file` (and the directory fsynced). If
@@ -651,43 +646,14 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 export function writeSafetensors(file: string, tensors: TensorsToSave, metadata?: Readonly<Record<string, string>>): void {
   checkHostEndianness(file);
   const { header, planned } = plan(tensors, metadata, file);
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    writeAll(fd, header);
-    for (const p of planned) writeAll(fd, tensorBytes(p, file));
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, (function* () {
+      yield header;
+      for (const p of planned) yield tensorBytes(p, file);
+    })());
   } catch (e) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing */
-      }
-    }
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* not created, or already gone */
-    }
     if (e instanceof TokentagError) throw e;
     throw new CheckpointError(file, undefined, `cannot write: ${(e as Error).message}`);
-  }
-  // Make the rename itself durable. Best effort: some platforms cannot fsync a directory.
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    /* ignore */
   }
 }
 

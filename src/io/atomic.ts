@@ -1,0 +1,61 @@
+/**
+ * Durable, all-or-nothing file writes. A checkpoint or model that is half written is worse than
+ * none, so every writer goes through here: the bytes go to a temporary file in the same
+ * directory, which is fsynced and renamed over the target (rename is atomic within a file
+ * system), and then the directory is fsynced so that the rename itself survives a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type Chunk = Uint8Array | string;
+
+/** Writes every byte of `chunk` (large buffers in pieces: `writeSync` may write less than asked). */
+function writeAll(fd: number, chunk: Chunk): void {
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(bytes.length - done, 1 << 30));
+}
+
+/** Fsyncs a directory so that renames into it are durable; best effort (not every platform can). */
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+/** Creates `file` (it must not exist), writes the chunks and fsyncs it. For files built inside a temporary directory. */
+export function writeFileSynced(file: string, chunks: Iterable<Chunk> | Chunk): void {
+  const fd = fs.openSync(file, 'wx', 0o644);
+  try {
+    for (const c of typeof chunks === 'string' || chunks instanceof Uint8Array ? [chunks] : chunks) writeAll(fd, c);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `file` with the chunks, atomically: on any error (including one thrown while the
+ * chunks are produced) the temporary file is removed, an existing `file` is left untouched,
+ * and the error is rethrown.
+ */
+export function writeFileAtomic(file: string, chunks: Iterable<Chunk> | Chunk): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSynced(tmp, chunks);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(dir);
+}
