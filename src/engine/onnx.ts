@@ -1,6 +1,8 @@
-import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { writeFileAtomic } from '../io/atomic.ts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TokentagError } from '../errors.ts';
+import { writeFilesAtomic } from '../io/atomic.ts';
 import { lowerComposites } from './composite.ts';
 import { onnxDataType, type TensorData } from './dtype.ts';
 import type { Attr, Graph, Value } from './graph.ts';
@@ -11,7 +13,9 @@ const { onnx } = onnxProto;
 const PROTOBUF_LIMIT = 2 ** 31 - 64 * 2 ** 20;
 
 export interface SerializeOptions {
-  /** Put initializers in a side file named this (e.g. `model.onnx_data`). Default: only when the model would exceed 2 GiB. */
+  /** Whether initializers go to a side file; default: only when the model would exceed 2 GiB. */
+  externalData?: boolean;
+  /** The side file's name (default `<graph name>.onnx_data`). */
   externalDataFile?: string;
   /** Initializers smaller than this stay inline even with external data (default 1 KiB). */
   externalThreshold?: number;
@@ -67,7 +71,7 @@ export function serializeModel(source: Graph, opts: SerializeOptions = {}): Seri
   const graph = lowerComposites(source);
   let total = 0;
   for (const t of graph.initializers.values()) total += t.data.byteLength;
-  const externalFile = opts.externalDataFile ?? (total > PROTOBUF_LIMIT ? `${graph.name}.onnx_data` : undefined);
+  const externalFile = opts.externalData ?? total > PROTOBUF_LIMIT ? (opts.externalDataFile ?? `${graph.name}.onnx_data`) : undefined;
   const threshold = opts.externalThreshold ?? 1024;
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -116,12 +120,24 @@ export function serializeModel(source: Graph, opts: SerializeOptions = {}): Seri
   return externalFile ? { model, external: { fileName: externalFile, chunks, byteLength: offset } } : { model };
 }
 
-/** Writes `path` (and its external data file beside it, when there is one), each atomically. */
-export function saveModel(graph: Graph, path: string, opts: SerializeOptions = {}): void {
-  const s = serializeModel(graph, { ...opts, externalDataFile: opts.externalDataFile });
-  if (s.external) {
-    writeFileAtomic(`${path.slice(0, path.length - basename(path).length)}${s.external.fileName}`, s.external.chunks);
-  }
-  writeFileAtomic(path, [s.model]);
+export interface SavedModel {
+  bytes: number;
+  externalData?: { file: string; bytes: number };
 }
 
+/**
+ * Writes the model to `file`, and its weights to `<file>_data` beside it when they go to
+ * external data (beyond 2 GiB, or when asked): the name Optimum and transformers.js use. Both
+ * files are written before either is renamed into place, so a failure leaves a previous model
+ * intact; a stale `<file>_data` is removed when the new model keeps its weights inline.
+ */
+export function saveModel(graph: Graph, file: string, opts: Omit<SerializeOptions, 'externalDataFile'> = {}): SavedModel {
+  const target = path.resolve(file);
+  const dataFile = `${target}_data`;
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new TokentagError(`${target}: exists and is a directory`);
+  const s = serializeModel(graph, { ...opts, externalDataFile: path.basename(dataFile) });
+  writeFilesAtomic([...(s.external ? [{ file: dataFile, chunks: s.external.chunks }] : []), { file: target, chunks: s.model }]);
+  // A data file left by an earlier, larger model would describe other weights.
+  if (!s.external && fs.statSync(dataFile, { throwIfNoEntry: false })?.isFile()) fs.rmSync(dataFile);
+  return { bytes: s.model.byteLength, ...(s.external ? { externalData: { file: dataFile, bytes: s.external.byteLength } } : {}) };
+}

@@ -48,14 +48,27 @@ export function writeFileSynced(file: string, chunks: Iterable<Chunk> | Chunk): 
  * and the error is rethrown.
  */
 export function writeFileAtomic(file: string, chunks: Iterable<Chunk> | Chunk): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  writeFilesAtomic([{ file, chunks }]);
+}
+
+/**
+ * Replaces several files together: every one is written to a temporary file first, and only
+ * then are they renamed, in the order given (put a file that refers to another last, e.g. an
+ * ONNX model after its external data). On an error before the renames nothing is replaced.
+ */
+export function writeFilesAtomic(files: readonly { file: string; chunks: Iterable<Chunk> | Chunk }[]): void {
+  const temps: [tmp: string, file: string][] = [];
   try {
-    writeFileSynced(tmp, chunks);
-    fs.renameSync(tmp, file);
+    for (const f of files) {
+      const dir = path.dirname(path.resolve(f.file));
+      const tmp = path.join(dir, `.${path.basename(f.file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      temps.push([tmp, f.file]);
+      writeFileSynced(tmp, f.chunks);
+    }
+    for (const [tmp, file] of temps) fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    for (const [tmp] of temps) fs.rmSync(tmp, { force: true });
     throw e;
   }
-  fsyncDir(dir);
+  for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.file))))) fsyncDir(dir);
 }

@@ -69,7 +69,7 @@ test('weights can live in an external data file (as graphs over 2 GiB must), and
   const dir = mkdtempSync(join(tmpdir(), 'tokentag-onnx-'));
   try {
     const path = join(dir, 'model.onnx');
-    saveModel(affine(), path, { externalDataFile: 'model.onnx_data', externalThreshold: 0 });
+    saveModel(affine(), path, { externalData: true, externalThreshold: 0 });
     assert.deepEqual(readdirSync(dir).sort(), ['model.onnx', 'model.onnx_data']);
     const decoded = onnxProto.onnx.ModelProto.decode(readFileSync(path));
     const w = decoded.graph!.initializer!.find((i) => i.name === 'w')!;
