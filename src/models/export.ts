@@ -10,12 +10,11 @@
  * filling a declared but missing `token_type_ids` with zeros (`encoder_forward`), so declaring
  * `token_type_ids` only where the architecture reads it is what both it and ONNX Runtime expect.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DType, TensorData } from '../engine/dtype.ts';
 import type { Dim, Graph, Value } from '../engine/graph.ts';
-import { serializeModel } from '../engine/onnx.ts';
+import { type SavedModel, saveModel } from '../engine/onnx.ts';
 import { TokentagError } from '../errors.ts';
 import { architectureFor, buildInferenceGraph } from './auto.ts';
 import { CONFIG_NAME, loadTokenClassifier } from './checkpoint.ts';
@@ -27,9 +26,6 @@ export const ONNX_MODEL_NAME = 'model.onnx';
 /** The dynamic axes, named as Optimum names them. */
 export const BATCH_AXIS = 'batch_size';
 export const SEQUENCE_AXIS = 'sequence_length';
-
-/** A protobuf message cannot exceed 2 GiB; keep a margin for the graph itself (as the engine does). */
-const PROTOBUF_LIMIT = 2 ** 31 - 64 * 2 ** 20;
 
 export class ExportError extends TokentagError {
   override name = 'ExportError';
@@ -93,77 +89,6 @@ function describe(v: Value): ExportedTensorInfo {
   return { name: v.name, dtype: v.dtype, dims: (v.shape ?? []).map((d) => d ?? '?') };
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    /* best effort: not every platform can fsync a directory */
-  }
-}
-
-/** Writes `chunks` to a fresh temporary file beside `file` and fsyncs it; returns its path. */
-function writeTemp(file: string, chunks: readonly Uint8Array[]): string {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-  const fd = fs.openSync(tmp, 'wx', 0o644);
-  try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.byteLength) done += fs.writeSync(fd, c, done, c.byteLength - done);
-    }
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return tmp;
-}
-
-/**
- * Writes a graph to `file` (and its weights to `<file>_data` when they go to an external data
- * file). Both are written to temporary files and fsynced first, then renamed into place (data
- * first): a failure leaves the previous export intact and no temporary file behind. A stale
- * `<file>_data` from an earlier, larger export is removed when the new model does not use one.
- */
-export function writeOnnx(graph: Graph, file: string, opts: { externalData?: boolean } = {}): { bytes: number; externalData?: { file: string; bytes: number } } {
-  const target = path.resolve(file);
-  const dataName = `${path.basename(target)}_data`;
-  let total = 0;
-  for (const t of graph.initializers.values()) total += t.data.byteLength;
-  const external = opts.externalData ?? total > PROTOBUF_LIMIT;
-  const s = serializeModel(graph, external ? { externalDataFile: dataName } : { externalDataFile: undefined });
-  if (s.external && s.external.fileName !== dataName) {
-    // The engine chose external data on its own (the lowered graph crossed the limit): name it ours.
-    return writeOnnx(graph, file, { externalData: true });
-  }
-  const dir = path.dirname(target);
-  const dataFile = path.join(dir, dataName);
-  const temps: string[] = [];
-  try {
-    if (fs.existsSync(target) && !fs.statSync(target).isFile()) throw new ExportError(`${target}: exists and is not a file`);
-    const dataTmp = s.external ? writeTemp(dataFile, s.external.chunks) : undefined;
-    if (dataTmp) temps.push(dataTmp);
-    const modelTmp = writeTemp(target, [s.model]);
-    temps.push(modelTmp);
-    if (dataTmp) fs.renameSync(dataTmp, dataFile);
-    fs.renameSync(modelTmp, target);
-    temps.length = 0;
-  } catch (e) {
-    for (const t of temps) fs.rmSync(t, { force: true });
-    if (e instanceof TokentagError) throw e;
-    throw new ExportError(`cannot write ${target}: ${(e as Error).message}`);
-  }
-  if (!s.external) fs.rmSync(dataFile, { force: true });
-  fsyncDir(dir);
-  return {
-    bytes: s.model.byteLength,
-    ...(s.external ? { externalData: { file: dataFile, bytes: s.external.byteLength } } : {}),
-  };
-}
-
 /**
  * Exports the token classifier in model directory `dir` (`config.json` + `model.safetensors`,
  * sharded safetensors or `pytorch_model.bin`) to ONNX: `dir/onnx/model.onnx` unless
@@ -191,7 +116,13 @@ export function exportOnnx(dir: string, opts: ExportOptions = {}): ExportResult 
   } catch (e) {
     throw new ExportError(`cannot create ${path.dirname(file)}: ${(e as Error).message}`);
   }
-  const written = writeOnnx(graph, file, { externalData: opts.externalData });
+  let written: SavedModel;
+  try {
+    written = saveModel(graph, file, opts.externalData === undefined ? {} : { externalData: opts.externalData });
+  } catch (e) {
+    if (e instanceof TokentagError) throw new ExportError(e.message);
+    throw new ExportError(`cannot write ${file}: ${(e as Error).message}`);
+  }
   return {
     modelDir,
     modelType: config.modelType,

@@ -250,6 +250,9 @@ describe('exportOnnx: files', () => {
     assert.deepEqual(fs.readFileSync(path.join(onnxDir, 'model.onnx')), first);
     assert.deepEqual(fs.readdirSync(onnxDir).sort(), ['model.onnx', 'model.onnx_data']);
     assert.deepEqual(tmpLeftovers(onnxDir), []);
+    // Without external data the export succeeds and leaves the unrelated directory alone.
+    exportOnnx(dir);
+    assert.ok(fs.statSync(path.join(onnxDir, 'model.onnx_data', 'occupied')).isDirectory());
   });
 
   it('externalData: weights in model.onnx_data (Optimum / transformers.js naming), loadable by both runtimes', async () => {

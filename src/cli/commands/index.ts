@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { dataInspectCommand } from './data-inspect.ts';
+import { exportOnnxCommand } from './export-onnx.ts';
 import { scoreCommand } from './score.ts';
 
 /** Every sub-command, in the order `tokentag --help` lists them. */
-export const commands: Command[] = [dataInspectCommand, scoreCommand];
+export const commands: Command[] = [dataInspectCommand, scoreCommand, exportOnnxCommand];
