@@ -15,3 +15,4 @@ export {
   writeSafetensors,
 } from './safetensors.ts';
 export { readPytorchBin, type PytorchBin } from './pickle.ts';
+export { exportOnnx, exportGraph, ExportError, type ExportOptions, type ExportResult, type ExportedTensorInfo } from './export.ts';
