@@ -59,3 +59,4 @@ export {
 export { Rng, permutation, shuffleInPlace, type RngState } from './rng.ts';
 export { alignExample, renderInspect, splitStats, type SplitStats } from './inspect.ts';
 export { decodeUtf8, readTextFile } from './text.ts';
+export { SYNTHETIC_LEXICON, syntheticHeldOutNames, syntheticNer, syntheticTemplateWords, writeSyntheticConll, type NamePool, type SyntheticOptions, type SyntheticRow } from './synthetic.ts';
