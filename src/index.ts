@@ -4,3 +4,4 @@ export * from './data/index.ts';
 export * from './metrics/index.ts';
 export * as engine from './engine/index.ts';
 export * as models from './models/index.ts';
+export * as train from './train/index.ts';
