@@ -1,0 +1,29 @@
+// Public API of tokentag's tokenize stage: fast tokenizer with word ids, windows, label alignment.
+export {
+  FastTokenizer,
+  bertWordPieceTokenizer,
+  loadTokenizer,
+  parseVocabTxt,
+  type SequenceTemplate,
+  type SpecialTokensMap,
+  type TokenizerConfig,
+  type TokenizerJson,
+  type TokenizerOptions,
+  type WordPieces,
+} from './tokenizer.ts';
+export {
+  countSplitSentences,
+  encodeWords,
+  mergeWindowPredictions,
+  type EncodeWordsOptions,
+  type Encoding,
+  type MergeOptions,
+  type WindowInfo,
+} from './encode.ts';
+export { IGNORE_INDEX, alignLabels, type AlignOptions } from './align.ts';
+export {
+  BERT_SPECIAL_TOKENS,
+  saveTokenizerFiles,
+  trainWordPiece,
+  type TrainWordPieceOptions,
+} from './train.ts';

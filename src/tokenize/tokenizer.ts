@@ -1,0 +1,400 @@
+/**
+ * `FastTokenizer`: Hugging Face's `tokenizers` (Rust, Node binding) wrapped for pre-split words.
+ *
+ * The binding (0.23.x) declares `isPretokenized` but rejects word arrays. What Python's
+ * `is_split_into_words=True` does inside the Rust library is: encode every word as its own
+ * sequence (normalizer, pre-tokenizer, model, then the post-processor without special tokens),
+ * merge the encodings with offsets kept relative to each word, stamp the word index on every
+ * token, and run the post-processor once more to add the special tokens. We do exactly that:
+ * words go through `encodeBatch(words, { addSpecialTokens: false })` (each unique word once, in
+ * parallel in Rust, then cached), and the special tokens come from the tokenizer's own
+ * post-processor, probed once (see `probeTemplate`).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Tokenizer,
+  WordPiece,
+  bertNormalizer,
+  bertPreTokenizer,
+  templateProcessing,
+  wordPieceDecoder,
+  type Encoding as BindingEncoding,
+} from 'tokenizers';
+import { TokentagError } from '../errors.ts';
+
+/** The binding's tokenizer class, re-exported so callers need not import `tokenizers`. */
+export type BindingTokenizer = Tokenizer;
+
+/** How one word is tokenized: what every sentence containing it reuses. */
+export interface WordPieces {
+  readonly ids: readonly number[];
+  readonly tokens: readonly string[];
+  /** `[start, end)` character offsets inside the word (as HF gives for pretokenized input). */
+  readonly offsets: readonly (readonly [number, number])[];
+}
+
+/** The special tokens the post-processor puts around one sequence (`[CLS] $A [SEP]`). */
+export interface SequenceTemplate {
+  readonly prefixIds: readonly number[];
+  readonly prefixTokens: readonly string[];
+  readonly prefixTypeIds: readonly number[];
+  readonly suffixIds: readonly number[];
+  readonly suffixTokens: readonly string[];
+  readonly suffixTypeIds: readonly number[];
+  /** The token type id of the sequence itself (`$A:0`). */
+  readonly sequenceTypeId: number;
+}
+
+export interface TokenizerOptions {
+  /**
+   * For byte-level BPE (RoBERTa, GPT-2): give every word the prefix space, as
+   * `add_prefix_space=True` does in Python. Default `true`: Python refuses pretokenized input
+   * without it, because the words would then be encoded as if glued together.
+   */
+  addPrefixSpace?: boolean;
+  /** The model's maximum sequence length in tokens (`model_max_length`), if known. */
+  modelMaxLength?: number;
+  /** The special tokens by role, as in `special_tokens_map.json`. */
+  specialTokens?: SpecialTokensMap;
+}
+
+export interface SpecialTokensMap {
+  unk_token?: string;
+  pad_token?: string;
+  cls_token?: string;
+  sep_token?: string;
+  mask_token?: string;
+  bos_token?: string;
+  eos_token?: string;
+}
+
+/** Above this, `model_max_length` is HF's "no limit" sentinel (`int(1e30)`). */
+const NO_LIMIT = 1_000_000;
+
+export class FastTokenizer {
+  /** The binding's tokenizer (the Rust pipeline). */
+  readonly binding: Tokenizer;
+  /** The tokenizer as `tokenizer.json` holds it (after the prefix-space fix). */
+  readonly json: TokenizerJson;
+  readonly template: SequenceTemplate;
+  readonly modelMaxLength: number | undefined;
+  readonly specialTokens: SpecialTokensMap;
+  private readonly cache = new Map<string, WordPieces>();
+  /** Cached words above this count are dropped (all of them) before more are added. */
+  cacheLimit = 1_000_000;
+
+  private constructor(binding: Tokenizer, json: TokenizerJson, template: SequenceTemplate, options: TokenizerOptions) {
+    this.binding = binding;
+    this.json = json;
+    this.template = template;
+    const max = options.modelMaxLength;
+    this.modelMaxLength = max !== undefined && max > 0 && max < NO_LIMIT ? max : undefined;
+    this.specialTokens = options.specialTokens ?? specialTokensFromJson(json);
+  }
+
+  /** Builds a tokenizer from the text (or parsed object) of a `tokenizer.json`. */
+  static async fromJson(json: string | TokenizerJson, options: TokenizerOptions = {}): Promise<FastTokenizer> {
+    const parsed: TokenizerJson = typeof json === 'string' ? parseJson(json, 'tokenizer.json') : structuredClone(json);
+    if (options.addPrefixSpace ?? true) setAddPrefixSpace(parsed);
+    let binding: Tokenizer;
+    try {
+      binding = Tokenizer.fromString(JSON.stringify(parsed));
+    } catch (e) {
+      throw new TokentagError(`tokenizer.json could not be loaded by the tokenizers library: ${(e as Error).message}`);
+    }
+    const template = await probeTemplate(binding);
+    return new FastTokenizer(binding, parsed, template, options);
+  }
+
+  /** Wraps a tokenizer built in code with the binding (via its JSON, so the same rules apply). */
+  static async fromBinding(binding: Tokenizer, options: TokenizerOptions = {}): Promise<FastTokenizer> {
+    return FastTokenizer.fromJson(bindingToJson(binding), options);
+  }
+
+  /** The vocabulary size, added tokens included. */
+  get vocabSize(): number {
+    return this.binding.getVocabSize(true);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.binding.tokenToId(token) ?? undefined;
+  }
+
+  /** Number of special tokens added around one sequence (2 for BERT, RoBERTa, XLM-R). */
+  get numSpecialTokens(): number {
+    return this.template.prefixIds.length + this.template.suffixIds.length;
+  }
+
+  /**
+   * Tokenizes words, each on its own (no special tokens), in one batch for all the words not
+   * seen before. The result is in the order of `words`.
+   */
+  async encodeWordPieces(words: readonly string[]): Promise<WordPieces[]> {
+    const missing: string[] = [];
+    const pending = new Set<string>();
+    for (const w of words) {
+      if (typeof w !== 'string') throw new TokentagError(`words must be strings, got ${typeof w}`);
+      if (!this.cache.has(w) && !pending.has(w)) {
+        pending.add(w);
+        missing.push(w);
+      }
+    }
+    if (missing.length > 0) {
+      if (this.cache.size + missing.length > this.cacheLimit) this.cache.clear();
+      const encodings = await this.binding.encodeBatch(missing, { addSpecialTokens: false });
+      for (let i = 0; i < missing.length; i++) this.cache.set(missing[i], wordPiecesOf(encodings[i]));
+    }
+    return words.map((w) => {
+      const pieces = this.cache.get(w);
+      // A cache clear between the batch and here cannot happen (single-threaded), but stay safe.
+      if (pieces === undefined) throw new Error(`internal: word ${JSON.stringify(w)} not encoded`);
+      return pieces;
+    });
+  }
+
+  /** Forgets the cached word tokenizations. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /** Writes `tokenizer.json` (only; see `saveTokenizerFiles` for the full HF set). */
+  saveJson(path: string): void {
+    this.binding.save(path, true);
+  }
+}
+
+function wordPiecesOf(e: BindingEncoding): WordPieces {
+  const offsets = e.getOffsets().map((o) => [o[0], o[1]] as const);
+  return { ids: e.getIds(), tokens: e.getTokens(), offsets };
+}
+
+/**
+ * Finds the special tokens the tokenizer's post-processor adds around a single sequence: encode
+ * a probe word without special tokens, run `postProcess(…, addSpecialTokens = true)`, and read
+ * what came before and after the probe's own tokens (`specialTokensMask` tells them apart).
+ * Works for TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence and none.
+ */
+async function probeTemplate(binding: Tokenizer): Promise<SequenceTemplate> {
+  let probe: BindingEncoding | undefined;
+  for (const word of ['a', 'the', 'x', '0', '.']) {
+    const e = await binding.encode(word, null, { addSpecialTokens: false });
+    if (e.getLength() > 0) {
+      probe = e;
+      break;
+    }
+  }
+  if (probe === undefined) throw new TokentagError('the tokenizer produces no tokens for simple words ("a", "the", "x")');
+  const n = probe.getLength();
+  const full = binding.postProcess(probe, null, true);
+  const mask = full.getSpecialTokensMask();
+  const ids = full.getIds();
+  const tokens = full.getTokens();
+  const typeIds = full.getTypeIds();
+  const first = mask.indexOf(0);
+  const last = mask.lastIndexOf(0);
+  if (first < 0 || last - first + 1 !== n) {
+    throw new TokentagError('the post-processor does not keep the sequence in one piece; cannot place special tokens');
+  }
+  return {
+    prefixIds: ids.slice(0, first),
+    prefixTokens: tokens.slice(0, first),
+    prefixTypeIds: typeIds.slice(0, first),
+    suffixIds: ids.slice(last + 1),
+    suffixTokens: tokens.slice(last + 1),
+    suffixTypeIds: typeIds.slice(last + 1),
+    sequenceTypeId: typeIds[first],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// tokenizer.json handling
+
+/** The parts of `tokenizer.json` we read or adjust; everything else passes through. */
+export interface TokenizerJson {
+  model?: { type?: string; vocab?: unknown; unk_token?: string; continuing_subword_prefix?: string | null; [k: string]: unknown };
+  normalizer?: unknown;
+  pre_tokenizer?: JsonComponent | null;
+  post_processor?: JsonComponent | null;
+  added_tokens?: { id: number; content: string; special: boolean; [k: string]: unknown }[];
+  [k: string]: unknown;
+}
+
+interface JsonComponent {
+  type?: string;
+  add_prefix_space?: boolean;
+  pretokenizers?: JsonComponent[];
+  processors?: JsonComponent[];
+  [k: string]: unknown;
+}
+
+/**
+ * What `RobertaTokenizerFast(add_prefix_space=True)` does to the backend: set
+ * `add_prefix_space` on every ByteLevel pre-tokenizer and on the ByteLevel / RobertaProcessing
+ * post-processor (it changes how offsets are trimmed). Other components are left alone.
+ */
+function setAddPrefixSpace(json: TokenizerJson): void {
+  const visitPre = (c: JsonComponent | null | undefined): void => {
+    if (!c) return;
+    if (c.type === 'ByteLevel') c.add_prefix_space = true;
+    if (c.type === 'Sequence') for (const p of c.pretokenizers ?? []) visitPre(p);
+  };
+  const visitPost = (c: JsonComponent | null | undefined): void => {
+    if (!c) return;
+    if (c.type === 'ByteLevel' || c.type === 'RobertaProcessing') c.add_prefix_space = true;
+    if (c.type === 'Sequence') for (const p of c.processors ?? []) visitPost(p);
+  };
+  visitPre(json.pre_tokenizer);
+  visitPost(json.post_processor);
+}
+
+function specialTokensFromJson(json: TokenizerJson): SpecialTokensMap {
+  const special = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.content));
+  const pick = (...names: string[]): string | undefined => names.find((n) => special.has(n));
+  const map: SpecialTokensMap = {};
+  const unk = json.model?.unk_token ?? pick('[UNK]', '<unk>');
+  if (unk !== undefined) map.unk_token = unk;
+  const entries: [keyof SpecialTokensMap, string | undefined][] = [
+    ['pad_token', pick('[PAD]', '<pad>')],
+    ['cls_token', pick('[CLS]', '<s>')],
+    ['sep_token', pick('[SEP]', '</s>')],
+    ['mask_token', pick('[MASK]', '<mask>')],
+  ];
+  for (const [k, v] of entries) if (v !== undefined) map[k] = v;
+  return map;
+}
+
+function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new TokentagError(`${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The binding cannot serialise to a string, only to a file: go through a temp directory. */
+export function bindingToJson(binding: Tokenizer): TokenizerJson {
+  const dir = mkdtempSync(join(tmpdir(), 'tokentag-tok-'));
+  try {
+    const path = join(dir, 'tokenizer.json');
+    binding.save(path, false);
+    return parseJson(readFileSync(path, 'utf8'), 'tokenizer.json');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading a model directory
+
+/** `tokenizer_config.json` fields we use (HF writes many more). */
+export interface TokenizerConfig {
+  do_lower_case?: boolean;
+  strip_accents?: boolean | null;
+  tokenize_chinese_chars?: boolean;
+  model_max_length?: number;
+  add_prefix_space?: boolean;
+  unk_token?: string | { content: string };
+  cls_token?: string | { content: string };
+  sep_token?: string | { content: string };
+  pad_token?: string | { content: string };
+  mask_token?: string | { content: string };
+  [k: string]: unknown;
+}
+
+function tokenName(v: string | { content: string } | undefined, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === 'string' ? v : v.content;
+}
+
+function readJsonFile<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  return parseJson<T>(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * Loads the tokenizer of a Hugging Face model directory: `tokenizer.json` if present, otherwise
+ * an older BERT directory's `vocab.txt` + `tokenizer_config.json` (see `bertWordPieceTokenizer`).
+ * `model_max_length` comes from `tokenizer_config.json`. A path to a `tokenizer.json` file works too.
+ */
+export async function loadTokenizer(path: string, options: TokenizerOptions = {}): Promise<FastTokenizer> {
+  const isFile = path.endsWith('.json');
+  const dir = isFile ? join(path, '..') : path;
+  const config = readJsonFile<TokenizerConfig>(join(dir, 'tokenizer_config.json')) ?? {};
+  const specialMap = readJsonFile<Record<string, string | { content: string }>>(join(dir, 'special_tokens_map.json'));
+  const opts: TokenizerOptions = {
+    ...options,
+    modelMaxLength: options.modelMaxLength ?? config.model_max_length,
+  };
+  if (specialMap !== undefined && options.specialTokens === undefined) {
+    const st: Record<string, string> = {};
+    for (const [k, v] of Object.entries(specialMap)) if (typeof v === 'string' || (v && typeof v === 'object' && 'content' in v)) st[k] = tokenName(v, '');
+    opts.specialTokens = st as SpecialTokensMap;
+  }
+  const jsonPath = isFile ? path : join(dir, 'tokenizer.json');
+  if (existsSync(jsonPath)) return FastTokenizer.fromJson(readFileSync(jsonPath, 'utf8'), opts);
+  const vocabPath = join(dir, 'vocab.txt');
+  if (existsSync(vocabPath)) return bertWordPieceTokenizer(readFileSync(vocabPath, 'utf8'), config, opts);
+  throw new TokentagError(`${path}: no tokenizer.json or vocab.txt; expected a Hugging Face model or tokenizer directory`);
+}
+
+/** Parses `vocab.txt`: one token a line, the id is the line number (a repeated token keeps its last id, as HF's `load_vocab`). */
+export function parseVocabTxt(text: string): Record<string, number> {
+  const vocab: Record<string, number> = Object.create(null);
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((line, i) => {
+    vocab[line.endsWith('\r') ? line.slice(0, -1) : line] = i;
+  });
+  return vocab;
+}
+
+/**
+ * Builds the fast tokenizer of an older BERT directory from `vocab.txt` and
+ * `tokenizer_config.json`, as transformers' `BertConverter` does: BertNormalizer
+ * (`clean_text`, `handle_chinese_chars = tokenize_chinese_chars`, `strip_accents` — unset
+ * means "same as lowercase" — and `lowercase = do_lower_case`, default true),
+ * BertPreTokenizer, WordPiece with `##`, the template `[CLS] $A [SEP]` / `[CLS] $A [SEP] $B:1 [SEP]:1`,
+ * the WordPiece decoder, and the special tokens registered as special added tokens.
+ */
+export async function bertWordPieceTokenizer(
+  vocabTxt: string | Record<string, number>,
+  config: TokenizerConfig = {},
+  options: TokenizerOptions = {},
+): Promise<FastTokenizer> {
+  const vocab = typeof vocabTxt === 'string' ? parseVocabTxt(vocabTxt) : vocabTxt;
+  const lowercase = config.do_lower_case ?? true;
+  const unk = tokenName(config.unk_token, '[UNK]');
+  const cls = tokenName(config.cls_token, '[CLS]');
+  const sep = tokenName(config.sep_token, '[SEP]');
+  const pad = tokenName(config.pad_token, '[PAD]');
+  const mask = tokenName(config.mask_token, '[MASK]');
+  for (const [role, tok] of [['cls_token', cls], ['sep_token', sep]] as const) {
+    if (vocab[tok] === undefined) throw new TokentagError(`vocab.txt has no ${role} ${JSON.stringify(tok)}`);
+  }
+  const t = new Tokenizer(WordPiece.init({ ...vocab }, { unkToken: unk, continuingSubwordPrefix: '##', maxInputCharsPerWord: 100 }));
+  t.setNormalizer(
+    bertNormalizer({
+      cleanText: true,
+      handleChineseChars: config.tokenize_chinese_chars ?? true,
+      stripAccents: config.strip_accents ?? lowercase,
+      lowercase,
+    }),
+  );
+  t.setPreTokenizer(bertPreTokenizer());
+  t.setPostProcessor(
+    templateProcessing(`${cls}:0 $A:0 ${sep}:0`, `${cls}:0 $A:0 ${sep}:0 $B:1 ${sep}:1`, [
+      [cls, vocab[cls]],
+      [sep, vocab[sep]],
+    ]),
+  );
+  t.setDecoder(wordPieceDecoder('##', true));
+  // PreTrainedTokenizerFast registers all special tokens that exist in the vocabulary.
+  t.addSpecialTokens([pad, unk, cls, sep, mask].filter((tok) => vocab[tok] !== undefined));
+  return FastTokenizer.fromBinding(t, {
+    ...options,
+    modelMaxLength: options.modelMaxLength ?? config.model_max_length,
+    specialTokens: options.specialTokens ?? { unk_token: unk, sep_token: sep, pad_token: pad, cls_token: cls, mask_token: mask },
+  });
+}
