@@ -5,3 +5,4 @@ export * from './metrics/index.ts';
 export * as engine from './engine/index.ts';
 export * as models from './models/index.ts';
 export * as train from './train/index.ts';
+export * from './tokenize/index.ts';
