@@ -14,3 +14,50 @@ export {
   type LoaderBatch,
   type SamplerOptions,
 } from './batching.ts';
+export {
+  trainingArguments,
+  trainingArgumentsFromJson,
+  trainingArgumentsToJson,
+  TrainingArgumentsError,
+  TRAINING_ARGUMENT_DEFAULTS,
+  type IntervalStrategy,
+  type TrainingArguments,
+  type TrainingArgumentsInit,
+} from './args.ts';
+export {
+  constantLambda,
+  constantWithWarmupLambda,
+  cosineLambda,
+  createSchedule,
+  linearLambda,
+  LrSchedule,
+  warmupStepsFor,
+  type ScheduleJson,
+  type ScheduleOptions,
+  type SchedulerType,
+} from './schedule.ts';
+export { checkEvalFeatures, evaluateModel, type EvalFeature, type EvaluateOptions, type EvaluationResult } from './evaluate.ts';
+export {
+  checkpointDir,
+  latestCheckpoint,
+  listCheckpoints,
+  readCheckpoint,
+  rotateCheckpoints,
+  TrainerCheckpointError,
+  writeCheckpoint,
+  type CheckpointContents,
+  type DataPosition,
+  type LogRecord,
+  type SchedulerJson,
+  type TrainerStateJson,
+} from './checkpoint.ts';
+export { formatDuration, ProgressBar, type ProgressInfo, type ProgressOptions, type ProgressStream } from './progress.ts';
+export {
+  Trainer,
+  TrainingStoppedError,
+  type TrainerModel,
+  type TrainerOptions,
+  type TrainMetrics,
+  type TrainOptions,
+  type TrainOutput,
+} from './trainer.ts';

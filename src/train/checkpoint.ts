@@ -1,0 +1,240 @@
+/**
+ * Training checkpoints: `checkpoint-<step>/` in the output directory, holding
+ *
+ *   config.json, model.safetensors (+ tokenizer files)  the model, Hugging Face layout
+ *   optimizer.safetensors      AdamW moments: `exp_avg/<param>`, `exp_avg_sq/<param>`, and the step
+ *   scheduler.json             the schedule (type, base lr, warm-up, total) and its position
+ *   rng_state.json             data seed, epoch and position in the epoch (dropout: see below)
+ *   trainer_state.json         Hugging Face's TrainerState fields (global_step, log_history, …)
+ *   training_args.json         the TrainingArguments, snake_case
+ *
+ * A checkpoint is built in a hidden temporary directory beside its final name, every file
+ * fsynced, and renamed into place only when complete: a crash leaves either the whole
+ * checkpoint or none (a stale temporary directory at worst, which is never read).
+ *
+ * Dropout masks are not restorable: ONNX Runtime's Dropout draws from a generator seeded by
+ * the node's `seed` attribute that advances with every session run, and its state cannot be
+ * read or set. A resumed run therefore sees the same data in the same order and continues from
+ * the same weights, moments and schedule position, but draws other dropout masks; with dropout
+ * 0 it reproduces the uninterrupted run bit for bit.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tensor, type TensorData } from '../engine/dtype.ts';
+import type { TrainingState } from '../engine/runtime.ts';
+import { TokentagError } from '../errors.ts';
+import { fsyncDir, writeFileSynced } from '../io/atomic.ts';
+import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { readSafetensors, writeSafetensors } from '../models/safetensors.ts';
+import type { ScheduleJson } from './schedule.ts';
+
+export const OPTIMIZER_NAME = 'optimizer.safetensors';
+export const SCHEDULER_NAME = 'scheduler.json';
+export const RNG_STATE_NAME = 'rng_state.json';
+export const TRAINER_STATE_NAME = 'trainer_state.json';
+export const TRAINING_ARGS_NAME = 'training_args.json';
+export const CHECKPOINT_PREFIX = 'checkpoint-';
+const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
+
+export class TrainerCheckpointError extends TokentagError {
+  override name = 'TrainerCheckpointError';
+}
+
+/** One log record (`state.log_history` entry): plain numbers by name. */
+export type LogRecord = Readonly<Record<string, number>>;
+
+/** Hugging Face's `TrainerState` as `trainer_state.json` stores it. */
+export interface TrainerStateJson {
+  best_global_step: number | null;
+  best_metric: number | null;
+  best_model_checkpoint: string | null;
+  epoch: number;
+  eval_steps: number;
+  global_step: number;
+  is_hyper_param_search: boolean;
+  is_local_process_zero: boolean;
+  is_world_process_zero: boolean;
+  log_history: LogRecord[];
+  logging_steps: number;
+  max_steps: number;
+  num_input_tokens_seen: number;
+  num_train_epochs: number;
+  save_steps: number;
+  stateful_callbacks: Record<string, unknown>;
+  total_flos: number;
+  train_batch_size: number;
+  trial_name: null;
+  trial_params: null;
+}
+
+/** Where the data loader stands (`rng_state.json`). */
+export interface DataPosition {
+  /** The seed of the data order (each epoch's order is drawn from seed + epoch). */
+  seed: number;
+  /** 0-based epoch the next batch comes from. */
+  epoch: number;
+  /** Micro-batches of that epoch already consumed. */
+  batchesDone: number;
+  /** Number of training features (the data order depends on it). */
+  numFeatures: number;
+  /** Whether the end-of-epoch evaluation / save of `epoch` already ran. */
+  epochEndDone: boolean;
+  /** The dropout seed the session was created with (its stream position cannot be saved). */
+  dropoutSeed: number;
+  /** Always false: see the module comment. */
+  dropoutRestorable: false;
+}
+
+/** `scheduler.json`: the schedule and the number of scheduler steps taken. */
+export interface SchedulerJson extends ScheduleJson {
+  /** Scheduler steps taken (= optimizer steps); the next step's lr is base_lr · f(step). */
+  step: number;
+  /** `get_last_lr()`: the learning rate of the next step. */
+  last_lr: number;
+}
+
+export interface CheckpointContents {
+  config: ModelConfig;
+  /** Weights, moments and the optimizer step, as `TrainingSession.state()` gives them. */
+  state: TrainingState;
+  scheduler: SchedulerJson;
+  rng: DataPosition;
+  trainerState: TrainerStateJson;
+  trainingArgs: Record<string, unknown>;
+}
+
+/** Writes `exp_avg/<name>`, `exp_avg_sq/<name>` and the step (metadata and a 0-d int64 `step` tensor). */
+function optimizerTensors(state: TrainingState): Map<string, TensorData> {
+  const out = new Map<string, TensorData>();
+  for (const [name, t] of state.expAvg) out.set(`exp_avg/${name}`, t);
+  for (const [name, t] of state.expAvgSq) out.set(`exp_avg_sq/${name}`, t);
+  out.set('step', tensor('int64', [], BigInt64Array.of(BigInt(state.step))));
+  return out;
+}
+
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+/** `checkpoint-<step>` in `outputDir`. */
+export function checkpointDir(outputDir: string, step: number): string {
+  return path.join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
+}
+
+/**
+ * Writes `checkpoint-<step>/` atomically (built in a temporary directory, renamed into place).
+ * An existing checkpoint of the same step is replaced only once the new one is complete.
+ * Returns the checkpoint's path.
+ */
+export function writeCheckpoint(outputDir: string, c: CheckpointContents, opts: SaveOptions = {}): string {
+  const step = c.state.step;
+  const target = checkpointDir(outputDir, step);
+  fs.mkdirSync(outputDir, { recursive: true });
+  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tmp = path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.tmp-${tag}`);
+  fs.mkdirSync(tmp);
+  try {
+    saveTokenClassifier(tmp, c.config, c.state.params, opts);
+    writeSafetensors(path.join(tmp, OPTIMIZER_NAME), optimizerTensors(c.state), { format: 'tokentag', step: String(step) });
+    writeFileSynced(path.join(tmp, SCHEDULER_NAME), json(c.scheduler));
+    writeFileSynced(path.join(tmp, RNG_STATE_NAME), json(c.rng));
+    writeFileSynced(path.join(tmp, TRAINING_ARGS_NAME), json(c.trainingArgs));
+    // Last: a checkpoint with trainer_state.json is complete (like HF, which writes it last too).
+    writeFileSynced(path.join(tmp, TRAINER_STATE_NAME), json(c.trainerState));
+    fsyncDir(tmp);
+    if (fs.existsSync(target)) {
+      const old = path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.old-${tag}`);
+      fs.renameSync(target, old);
+      fs.renameSync(tmp, target);
+      fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(tmp, target);
+    }
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof TokentagError) throw e;
+    throw new TrainerCheckpointError(`cannot write checkpoint ${target}: ${(e as Error).message}`, { cause: e });
+  }
+  fsyncDir(outputDir);
+  return target;
+}
+
+function readJson<T>(file: string): T {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TrainerCheckpointError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is this a complete training checkpoint?`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new TrainerCheckpointError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Reads everything `writeCheckpoint` wrote, validating the optimizer tensors against the weights. */
+export function readCheckpoint(dir: string): CheckpointContents {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TrainerCheckpointError(`${dir}: no such checkpoint directory`);
+  const trainerState = readJson<TrainerStateJson>(path.join(dir, TRAINER_STATE_NAME));
+  const scheduler = readJson<SchedulerJson>(path.join(dir, SCHEDULER_NAME));
+  const rng = readJson<DataPosition>(path.join(dir, RNG_STATE_NAME));
+  const trainingArgs = readJson<Record<string, unknown>>(path.join(dir, TRAINING_ARGS_NAME));
+  const { config, params } = loadTokenClassifier(dir);
+  const optFile = path.join(dir, OPTIMIZER_NAME);
+  if (!fs.existsSync(optFile)) throw new TrainerCheckpointError(`${optFile}: missing; the checkpoint has no optimizer state to resume from`);
+  const { tensors } = readSafetensors(optFile);
+  const expAvg = new Map<string, TensorData<'float32'>>();
+  const expAvgSq = new Map<string, TensorData<'float32'>>();
+  for (const [name, t] of tensors) {
+    if (name === 'step') continue;
+    const m = /^(exp_avg|exp_avg_sq)\/(.+)$/.exec(name);
+    if (!m) throw new TrainerCheckpointError(`${optFile}: unexpected tensor '${name}'`);
+    if (!params.has(m[2])) throw new TrainerCheckpointError(`${optFile}: '${name}' belongs to no parameter of the model`);
+    if (t.dtype !== 'float32') throw new TrainerCheckpointError(`${optFile}: '${name}' is ${t.dtype}, expected float32`);
+    (m[1] === 'exp_avg' ? expAvg : expAvgSq).set(m[2], t as TensorData<'float32'>);
+  }
+  const stepT = tensors.get('step');
+  const step = stepT ? Number(stepT.data[0]) : trainerState.global_step;
+  if (step !== trainerState.global_step || scheduler.step !== step) {
+    throw new TrainerCheckpointError(`${dir}: inconsistent steps (optimizer ${step}, trainer_state ${trainerState.global_step}, scheduler ${scheduler.step})`);
+  }
+  return { config, state: { step, params, expAvg, expAvgSq }, scheduler, rng, trainerState, trainingArgs };
+}
+
+/** The `checkpoint-<step>` directories of `outputDir`, oldest (lowest step) first. */
+export function listCheckpoints(outputDir: string): { step: number; dir: string }[] {
+  if (!fs.existsSync(outputDir)) return [];
+  return fs
+    .readdirSync(outputDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && CHECKPOINT_RE.test(e.name))
+    .map((e) => ({ step: Number(CHECKPOINT_RE.exec(e.name)![1]), dir: path.join(outputDir, e.name) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** The newest complete checkpoint of `outputDir` (Hugging Face's `get_last_checkpoint`), or null. */
+export function latestCheckpoint(outputDir: string): string | null {
+  const all = listCheckpoints(outputDir).filter((c) => fs.existsSync(path.join(c.dir, TRAINER_STATE_NAME)));
+  return all.length ? all[all.length - 1].dir : null;
+}
+
+/**
+ * Hugging Face's `_rotate_checkpoints`: keeps the newest `limit` checkpoints and deletes the
+ * oldest; the best checkpoint is never deleted (and with `limit` 1 and a best checkpoint that
+ * is not the newest, two are kept). Returns the deleted directories.
+ */
+export function rotateCheckpoints(outputDir: string, limit: number | null, bestCheckpoint: string | null = null): string[] {
+  if (limit === null || limit <= 0) return [];
+  const all = listCheckpoints(outputDir);
+  const best = bestCheckpoint ? path.resolve(bestCheckpoint) : null;
+  let keep = limit;
+  if (best && keep === 1 && all.length > 0 && path.resolve(all[all.length - 1].dir) !== best) keep = 2;
+  if (all.length <= keep) return [];
+  // Order as HF does: the best moves to the end of the list (kept), then the oldest go.
+  const ordered = all.filter((c) => path.resolve(c.dir) !== best);
+  const bestEntry = all.find((c) => path.resolve(c.dir) === best);
+  if (bestEntry) ordered.push(bestEntry);
+  const toDelete = ordered.slice(0, Math.max(0, ordered.length - keep));
+  for (const c of toDelete) fs.rmSync(c.dir, { recursive: true, force: true });
+  return toDelete.map((c) => c.dir);
+}

@@ -1,0 +1,142 @@
+/**
+ * Evaluation of a token classifier on the word level, as Hugging Face's `run_ner.py` recipe
+ * scores it: the prediction of a word is the argmax of the logits at its first sub-token, and
+ * the word-level tag sequences go to seqeval (`evaluate.load("seqeval")`).
+ *
+ * Used by the Trainer after each evaluation interval and by `tokentag evaluate`.
+ */
+import type { TensorData } from '../engine/dtype.ts';
+import type { TrainingSession } from '../engine/runtime.ts';
+import { TokentagError } from '../errors.ts';
+import { seqevalCompute, type SeqevalResult } from '../metrics/evaluate.ts';
+import type { EntityOptions } from '../metrics/types.ts';
+import { batches, type CollateOptions, type EncodedFeature } from './batching.ts';
+
+/**
+ * One encoded sentence with what word-level scoring needs: for each word, the token position of
+ * its first sub-token in `feature.inputIds` (-1 for a word truncated away, which is left out of
+ * the scores as it is in Hugging Face's recipe) and its gold label id.
+ */
+export interface EvalFeature {
+  readonly feature: EncodedFeature;
+  readonly wordTokenIndex: readonly number[];
+  readonly wordLabels: readonly number[];
+}
+
+export interface EvaluateOptions extends CollateOptions {
+  /** Default 8 (Hugging Face's `per_device_eval_batch_size`). */
+  readonly batchSize?: number;
+  /** seqeval options (mode, scheme, …); default: seqeval's default (conlleval) mode. */
+  readonly metric?: EntityOptions;
+}
+
+export interface EvaluationResult {
+  /**
+   * The mean loss over the evaluation set as Hugging Face computes `eval_loss`: each batch's mean
+   * token loss, weighted by the batch's number of sequences. Null when the features have no labels.
+   */
+  readonly loss: number | null;
+  /** `seqeval.compute(predictions, references)`: per-type entries and `overall_*`. */
+  readonly metrics: SeqevalResult;
+  /** Word-level predicted label names, one array per sentence (truncated words left out). */
+  readonly predictions: string[][];
+  /** The gold label names, aligned with `predictions`. */
+  readonly references: string[][];
+  /** Seconds spent, the number of sentences and of batches. */
+  readonly runtime: number;
+  readonly samples: number;
+  readonly steps: number;
+}
+
+/** argmax over the last axis of `logits[row]` at position `pos`. */
+function argmaxAt(logits: Float32Array, seq: number, numLabels: number, row: number, pos: number): number {
+  const base = (row * seq + pos) * numLabels;
+  let best = 0;
+  let bestV = logits[base];
+  for (let k = 1; k < numLabels; k++) {
+    const v = logits[base + k];
+    if (v > bestV) {
+      bestV = v;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** Checks the alignment info of every feature before anything runs. */
+export function checkEvalFeatures(evalFeatures: readonly EvalFeature[], numLabels: number): void {
+  evalFeatures.forEach((ef, i) => {
+    if (!ef || !ef.feature || !Array.isArray(ef.feature.inputIds)) throw new TokentagError(`eval feature ${i} has no feature.inputIds`);
+    if (ef.wordTokenIndex.length !== ef.wordLabels.length) {
+      throw new TokentagError(`eval feature ${i}: wordTokenIndex has ${ef.wordTokenIndex.length} entries but wordLabels ${ef.wordLabels.length}; give one per word`);
+    }
+    const n = ef.feature.inputIds.length;
+    ef.wordTokenIndex.forEach((t, w) => {
+      if (!Number.isInteger(t) || t < -1 || t >= n) throw new TokentagError(`eval feature ${i}: word ${w} points at token ${t}, outside 0..${n - 1} (use -1 for a truncated word)`);
+    });
+    ef.wordLabels.forEach((l, w) => {
+      if (!Number.isInteger(l) || l < 0 || l >= numLabels) throw new TokentagError(`eval feature ${i}: word ${w} has label id ${l}, outside 0..${numLabels - 1}`);
+    });
+  });
+}
+
+/**
+ * Runs the model (dropout off) over `evalFeatures` in order and scores the word-level
+ * predictions with seqeval. Right padding is assumed for the token positions (the default).
+ */
+export async function evaluateModel(
+  session: TrainingSession,
+  evalFeatures: readonly EvalFeature[],
+  labelNames: readonly string[],
+  opts: EvaluateOptions = {},
+): Promise<EvaluationResult> {
+  const start = performance.now();
+  const numLabels = labelNames.length;
+  if (numLabels === 0) throw new TokentagError('evaluateModel needs the label names');
+  if ((opts.paddingSide ?? 'right') !== 'right') throw new TokentagError('evaluateModel supports right padding only (word positions index the unpadded tokens)');
+  checkEvalFeatures(evalFeatures, numLabels);
+  const features = evalFeatures.map((f) => f.feature);
+  const withLabels = features.length > 0 && features[0].labels !== undefined;
+  const { batchSize = 8, metric, ...collateOptions } = opts;
+  const outputs = withLabels ? ['loss', 'logits'] : ['logits'];
+  const predictions: string[][] = [];
+  const references: string[][] = [];
+  let lossSum = 0;
+  let lossCount = 0;
+  let steps = 0;
+  for (const batch of batches(features, { ...collateOptions, batchSize, shuffle: false })) {
+    const { loss, outputs: out } = await session.evaluate({ ...batch.tensors }, { outputs });
+    steps++;
+    const rows = batch.indices.length;
+    if (withLabels) {
+      lossSum += loss! * rows;
+      lossCount += rows;
+    }
+    const logits = out.logits as TensorData<'float32'>;
+    const [, seq, nl] = logits.dims;
+    if (nl !== numLabels) throw new TokentagError(`the model predicts ${nl} labels but ${numLabels} label names were given`);
+    const data = logits.data as Float32Array;
+    batch.indices.forEach((fi, row) => {
+      const ef = evalFeatures[fi];
+      const pred: string[] = [];
+      const gold: string[] = [];
+      ef.wordTokenIndex.forEach((t, w) => {
+        if (t < 0) return;
+        pred.push(labelNames[argmaxAt(data, seq, nl, row, t)]);
+        gold.push(labelNames[ef.wordLabels[w]]);
+      });
+      predictions[fi] = pred;
+      references[fi] = gold;
+    });
+  }
+  const metrics = seqevalCompute(predictions, references, { zeroDivision: 0, ...metric });
+  return {
+    loss: withLabels ? (lossCount > 0 ? lossSum / lossCount : NaN) : null,
+    metrics,
+    predictions,
+    references,
+    runtime: (performance.now() - start) / 1000,
+    samples: evalFeatures.length,
+    steps,
+  };
+}

@@ -1,0 +1,557 @@
+/**
+ * The Trainer: Hugging Face `Trainer.train()` for token classification, built from the public
+ * pieces (`batches`, `TrainingSession.step`, `LrSchedule`, `evaluateModel`, checkpoints).
+ *
+ * One optimizer step = `gradientAccumulationSteps` micro-batches (the last window of an epoch
+ * may be shorter). Per step: lr from the schedule (step k uses base_lr · f(k − 1), as LambdaLR),
+ * then logging / evaluation / saving by the strategies, as Hugging Face's DefaultFlowCallback
+ * decides them. See docs/trainer.md.
+ */
+import * as path from 'node:path';
+import type { TensorData } from '../engine/dtype.ts';
+import type { ModelFn } from '../engine/optim.ts';
+import { type ExecutionProvider, type TensorBatch, TrainingDivergedError, TrainingSession } from '../engine/runtime.ts';
+import { TokentagError } from '../errors.ts';
+import type { EntityOptions } from '../metrics/types.ts';
+import { architectureFor } from '../models/auto.ts';
+import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
+import type { ModelConfig } from '../models/config.ts';
+import { type TrainingArguments, type TrainingArgumentsInit, trainingArguments, trainingArgumentsToJson } from './args.ts';
+import { batches, type CollateOptions, collate, type EncodedFeature } from './batching.ts';
+import {
+  type CheckpointContents,
+  type DataPosition,
+  type LogRecord,
+  type TrainerStateJson,
+  latestCheckpoint,
+  readCheckpoint,
+  rotateCheckpoints,
+  writeCheckpoint,
+} from './checkpoint.ts';
+import { type EvalFeature, type EvaluationResult, checkEvalFeatures, evaluateModel } from './evaluate.ts';
+import { ProgressBar, type ProgressStream } from './progress.ts';
+import { LrSchedule, warmupStepsFor } from './schedule.ts';
+
+export interface TrainerModel {
+  readonly config: ModelConfig;
+  /** The initial weights (copied into the session). */
+  readonly params: ReadonlyMap<string, TensorData<'float32'>>;
+  /**
+   * The training model function; default `architectureFor(config).modelFn(config, { tokenTypeIds })`
+   * with `token_type_ids` when the training features have them.
+   */
+  readonly modelFn?: ModelFn;
+}
+
+export interface TrainerOptions {
+  readonly model: TrainerModel;
+  readonly args: TrainingArguments | TrainingArgumentsInit;
+  /** Encoded training features with token labels (-100 where ignored). */
+  readonly trainFeatures: readonly EncodedFeature[];
+  /** Evaluation features with word-level alignment; required when evaluating. */
+  readonly evalFeatures?: readonly EvalFeature[];
+  /** Default: the config's `id2label`. */
+  readonly labelNames?: readonly string[];
+  /** Tokenizer files written into every checkpoint and the saved model. */
+  readonly tokenizerFiles?: SaveOptions['tokenizerFiles'];
+  /** Padding options; `padTokenId` defaults to the config's `pad_token_id` (or 0). */
+  readonly collate?: CollateOptions;
+  /** seqeval options for evaluation (mode, scheme). */
+  readonly metric?: EntityOptions;
+  /** Where the progress bar, log records and the table go. Default `process.stderr`; null: silent. */
+  readonly output?: ProgressStream | null;
+  /** Show the progress bar. Default true when there is an output. */
+  readonly progress?: boolean;
+  readonly executionProvider?: ExecutionProvider;
+}
+
+export interface TrainOptions {
+  /** A checkpoint directory to continue from, or true for the newest one in `outputDir`. */
+  readonly resumeFromCheckpoint?: string | true;
+  /** When aborted: the current step finishes, a checkpoint is saved, `train()` returns with `interrupted: true`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Hugging Face's `TrainOutput` metrics (plus `train_tokens_per_second`, non-padding tokens). */
+export interface TrainMetrics {
+  readonly train_runtime: number;
+  readonly train_samples_per_second: number;
+  readonly train_steps_per_second: number;
+  readonly train_tokens_per_second: number;
+  readonly train_loss: number;
+  readonly epoch: number;
+}
+
+export interface TrainOutput {
+  readonly globalStep: number;
+  /** Mean training loss over the steps of this call. */
+  readonly trainingLoss: number;
+  readonly metrics: TrainMetrics;
+  /** True when the run stopped on the abort signal. */
+  readonly interrupted: boolean;
+  /** The newest checkpoint written (or resumed from), or null. */
+  readonly lastCheckpoint: string | null;
+}
+
+/** The run stopped because a step's loss or gradient norm was not finite. */
+export class TrainingStoppedError extends TokentagError {
+  override name = 'TrainingStoppedError';
+  constructor(
+    readonly step: number,
+    readonly lastCheckpoint: string | null,
+    cause: TrainingDivergedError,
+  ) {
+    super(
+      `training stopped: ${cause.quantity === 'loss' ? 'the loss' : 'the gradient norm'} is ${Number.isNaN(cause.value) ? 'NaN' : cause.value > 0 ? 'Infinity' : '-Infinity'} at step ${step} ` +
+        `(try a lower learning rate, or check the data). ` +
+        (lastCheckpoint
+          ? `The last good checkpoint is ${lastCheckpoint} (intact; resume from it with resumeFromCheckpoint).`
+          : 'No checkpoint was saved before it.'),
+      { cause },
+    );
+  }
+}
+
+const round = (x: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/** Python-dict-like rendering of a log record, as the Trainer prints it. */
+function formatRecord(r: LogRecord): string {
+  return `{${Object.entries(r)
+    .map(([k, v]) => `'${k}': ${Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential() : String(v)}`)
+    .join(', ')}}`;
+}
+
+const TABLE_COLUMNS = ['Training Loss', 'Validation Loss', 'Precision', 'Recall', 'F1', 'Accuracy'];
+
+export class Trainer {
+  readonly args: TrainingArguments;
+  readonly config: ModelConfig;
+  readonly labelNames: readonly string[];
+  /** Hugging Face's `state.log_history`. */
+  logHistory: LogRecord[] = [];
+  globalStep = 0;
+  /** Fractional epoch (epochs done + micro-batches done / batches per epoch). */
+  epoch = 0;
+  bestMetric: number | null = null;
+  bestGlobalStep: number | null = null;
+  bestModelCheckpoint: string | null = null;
+  lastCheckpoint: string | null = null;
+  /** Rows of the evaluation table, as printed. */
+  readonly tableRows: string[][] = [];
+
+  readonly #opts: TrainerOptions;
+  readonly #modelFn: ModelFn;
+  readonly #collate: CollateOptions;
+  readonly #out: ProgressStream | null;
+  #session: Promise<TrainingSession> | null = null;
+  #bar: ProgressBar | null = null;
+  #tokensSeen = 0;
+  #trained = false;
+  #headerPrinted = false;
+  // resolved per run
+  #maxSteps = 0;
+  #numEpochs = 0;
+  #loggingSteps = 0;
+  #evalSteps = 0;
+  #saveSteps = 0;
+  #schedule: LrSchedule | null = null;
+
+  constructor(opts: TrainerOptions) {
+    this.#opts = opts;
+    this.args = trainingArguments(opts.args);
+    const { config, params } = opts.model;
+    if (!config || !params) throw new TokentagError('Trainer needs model.config and model.params');
+    this.config = config;
+    this.labelNames = opts.labelNames ?? config.id2label;
+    if (this.labelNames.length !== config.id2label.length) {
+      throw new TokentagError(`${this.labelNames.length} label names were given but the model has ${config.id2label.length} labels`);
+    }
+    const train = opts.trainFeatures;
+    if (!Array.isArray(train) || train.length === 0) throw new TokentagError('Trainer needs at least one training feature');
+    train.forEach((f, i) => {
+      if (!f || !Array.isArray(f.labels)) throw new TokentagError(`training feature ${i} has no labels; align labels to tokens (-100 where ignored) before training`);
+    });
+    const needsEval = this.args.evalStrategy !== 'no' || this.args.loadBestModelAtEnd;
+    if (needsEval && (!opts.evalFeatures || opts.evalFeatures.length === 0)) {
+      throw new TokentagError(`evalStrategy "${this.args.evalStrategy}" needs evaluation features (evalFeatures)`);
+    }
+    if (opts.evalFeatures) checkEvalFeatures(opts.evalFeatures, this.labelNames.length);
+    const arch = architectureFor(config);
+    const hasTypes = train[0].tokenTypeIds !== undefined;
+    this.#modelFn = opts.model.modelFn ?? arch.modelFn(config, arch.hasTokenTypes ? { tokenTypeIds: hasTypes } : {});
+    this.#collate = { padTokenId: config.padTokenId ?? 0, ...opts.collate };
+    this.#out = opts.output === undefined ? process.stderr : opts.output;
+  }
+
+  /** The training session (created on first use with the initial weights). */
+  session(): Promise<TrainingSession> {
+    if (!this.#session) {
+      const a = this.args;
+      this.#session = TrainingSession.create({
+        params: this.#opts.model.params,
+        model: this.#modelFn,
+        adamw: { weightDecay: a.weightDecay, betas: [a.adamBeta1, a.adamBeta2], eps: a.adamEpsilon },
+        maxGradNorm: a.maxGradNorm,
+        accumulationSteps: a.gradientAccumulationSteps,
+        seed: a.seed,
+        threads: a.threads ?? undefined,
+        executionProvider: this.#opts.executionProvider,
+      });
+      this.#session.catch(() => (this.#session = null));
+    }
+    return this.#session;
+  }
+
+  /** A copy of the current weights. */
+  async weights(): Promise<Map<string, TensorData<'float32'>>> {
+    return (await this.session()).state().params;
+  }
+
+  /** Writes the current model (Hugging Face layout) to `dir`, default `outputDir`. */
+  async saveModel(dir = this.args.outputDir): Promise<void> {
+    saveTokenClassifier(dir, this.config, (await this.session()).weights(), { tokenizerFiles: this.#opts.tokenizerFiles });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#session) await (await this.#session).dispose();
+    this.#session = null;
+  }
+
+  #print(text: string): void {
+    if (!this.#out) return;
+    if (this.#bar) this.#bar.log(text);
+    else this.#out.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  #log(record: LogRecord): void {
+    this.logHistory.push(record);
+    this.#print(formatRecord(record));
+  }
+
+  /** The evaluation table (header, separator, one row per evaluation). */
+  logTable(): string {
+    const first = this.args.evalStrategy === 'steps' ? 'Step' : 'Epoch';
+    const header = [first, ...TABLE_COLUMNS];
+    const widths = header.map((h) => Math.max(h.length, 8));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+    return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...this.tableRows.map(line)].join('\n');
+  }
+
+  /** Evaluates the current weights: HF's `trainer.evaluate()` metrics (`eval_loss`, `eval_f1`, …), logged. */
+  async evaluate(): Promise<Record<string, number>> {
+    const evalFeatures = this.#opts.evalFeatures;
+    if (!evalFeatures || evalFeatures.length === 0) throw new TokentagError('no evaluation features were given to the Trainer');
+    const session = await this.session();
+    const r: EvaluationResult = await evaluateModel(session, evalFeatures, this.labelNames, {
+      ...this.#collate,
+      batchSize: this.args.perDeviceEvalBatchSize,
+      metric: this.#opts.metric,
+    });
+    const m = r.metrics;
+    const metrics: Record<string, number> = {
+      eval_loss: r.loss ?? NaN,
+      eval_precision: m.overall_precision,
+      eval_recall: m.overall_recall,
+      eval_f1: m.overall_f1,
+      eval_accuracy: m.overall_accuracy,
+      eval_runtime: round(r.runtime, 4),
+      eval_samples_per_second: round(r.samples / r.runtime, 3),
+      eval_steps_per_second: round(r.steps / r.runtime, 3),
+      epoch: this.epoch,
+      step: this.globalStep,
+    };
+    this.#log(metrics);
+    this.#updateBest(metrics);
+    this.#tableRow(metrics);
+    return metrics;
+  }
+
+  #tableRow(m: Record<string, number>): void {
+    let trainingLoss = 'No log';
+    for (let i = this.logHistory.length - 1; i >= 0; i--) {
+      const l = this.logHistory[i].loss;
+      if (l !== undefined) {
+        trainingLoss = l.toFixed(6);
+        break;
+      }
+    }
+    const f = (x: number) => x.toFixed(6);
+    const first = this.args.evalStrategy === 'steps' ? String(this.globalStep) : String(Math.floor(this.epoch + 1e-9));
+    const row = [first, trainingLoss, f(m.eval_loss), f(m.eval_precision), f(m.eval_recall), f(m.eval_f1), f(m.eval_accuracy)];
+    this.tableRows.push(row);
+    if (this.#out) {
+      const table = this.logTable().split('\n');
+      if (!this.#headerPrinted) {
+        this.#print(table.slice(0, 2).join('\n'));
+        this.#headerPrinted = true;
+      }
+      this.#print(table[table.length - 1]);
+    }
+  }
+
+  #updateBest(metrics: Record<string, number>): void {
+    const name = this.args.metricForBestModel;
+    if (name === null) return;
+    const key = name.startsWith('eval_') ? name : `eval_${name}`;
+    const value = metrics[key];
+    if (value === undefined) {
+      throw new TokentagError(`metricForBestModel "${name}" is not among the evaluation metrics (${Object.keys(metrics).filter((k) => k.startsWith('eval_')).join(', ')})`);
+    }
+    const better = this.bestMetric === null || (this.args.greaterIsBetter ? value > this.bestMetric : value < this.bestMetric);
+    if (better) {
+      this.bestMetric = value;
+      this.bestGlobalStep = this.globalStep;
+    }
+  }
+
+  #trainerState(): TrainerStateJson {
+    return {
+      best_global_step: this.bestGlobalStep,
+      best_metric: this.bestMetric,
+      best_model_checkpoint: this.bestModelCheckpoint,
+      epoch: this.epoch,
+      eval_steps: this.#evalSteps,
+      global_step: this.globalStep,
+      is_hyper_param_search: false,
+      is_local_process_zero: true,
+      is_world_process_zero: true,
+      log_history: this.logHistory,
+      logging_steps: this.#loggingSteps,
+      max_steps: this.#maxSteps,
+      num_input_tokens_seen: this.#tokensSeen,
+      num_train_epochs: this.#numEpochs,
+      save_steps: this.#saveSteps,
+      stateful_callbacks: {},
+      total_flos: 0,
+      train_batch_size: this.args.perDeviceTrainBatchSize,
+      trial_name: null,
+      trial_params: null,
+    };
+  }
+
+  async #save(position: DataPosition): Promise<string> {
+    const session = await this.session();
+    const schedule = this.#schedule!;
+    const dir = path.join(this.args.outputDir, `checkpoint-${this.globalStep}`);
+    if (this.bestGlobalStep === this.globalStep) this.bestModelCheckpoint = dir;
+    const contents: CheckpointContents = {
+      config: this.config,
+      state: session.state(),
+      scheduler: { ...schedule.toJSON(), step: this.globalStep, last_lr: schedule.lastLr(this.globalStep) },
+      rng: position,
+      trainerState: this.#trainerState(),
+      trainingArgs: trainingArgumentsToJson(this.args),
+    };
+    const written = writeCheckpoint(this.args.outputDir, contents, { tokenizerFiles: this.#opts.tokenizerFiles });
+    this.lastCheckpoint = written;
+    for (const d of rotateCheckpoints(this.args.outputDir, this.args.saveTotalLimit, this.bestModelCheckpoint)) {
+      if (this.lastCheckpoint && path.resolve(d) === path.resolve(this.lastCheckpoint)) this.lastCheckpoint = null;
+    }
+    return written;
+  }
+
+  /** Resolves a step interval (an integer, or a fraction of the total steps). */
+  #interval(v: number): number {
+    return v < 1 ? Math.max(1, Math.ceil(this.#maxSteps * v)) : v;
+  }
+
+  /** Trains; see the module comment. Returns HF's TrainOutput metrics, also appended to `logHistory`. */
+  async train(opts: TrainOptions = {}): Promise<TrainOutput> {
+    if (this.#trained) throw new TokentagError('train() was already called on this Trainer; create a new one (resume with resumeFromCheckpoint)');
+    this.#trained = true;
+    const a = this.args;
+    const features = this.#opts.trainFeatures;
+    const ga = a.gradientAccumulationSteps;
+    const dataSeed = a.dataSeed ?? a.seed;
+    const loaderOptions = { ...this.#collate, batchSize: a.perDeviceTrainBatchSize, shuffle: true, seed: dataSeed, groupByLength: a.groupByLength };
+    const batchesPerEpoch = Math.ceil(features.length / a.perDeviceTrainBatchSize);
+    const stepsPerEpoch = Math.max(1, Math.ceil(batchesPerEpoch / ga));
+    if (a.maxSteps > 0) {
+      this.#maxSteps = a.maxSteps;
+      this.#numEpochs = Math.ceil(a.maxSteps / stepsPerEpoch);
+    } else {
+      this.#maxSteps = Math.ceil(a.numTrainEpochs * stepsPerEpoch);
+      this.#numEpochs = Math.ceil(a.numTrainEpochs);
+    }
+    this.#loggingSteps = this.#interval(a.loggingSteps);
+    this.#evalSteps = this.#interval(a.evalSteps ?? a.loggingSteps);
+    this.#saveSteps = this.#interval(a.saveSteps);
+    const schedule = new LrSchedule({
+      type: a.lrSchedulerType,
+      baseLr: a.learningRate,
+      totalSteps: this.#maxSteps,
+      warmupSteps: warmupStepsFor(this.#maxSteps, a.warmupSteps, a.warmupRatio),
+    });
+    this.#schedule = schedule;
+    const session = await this.session();
+
+    // Where to start.
+    let startEpoch = 0;
+    let skip = 0;
+    let startEpochEndDone = false;
+    if (opts.resumeFromCheckpoint !== undefined) {
+      const dir = opts.resumeFromCheckpoint === true ? latestCheckpoint(a.outputDir) : opts.resumeFromCheckpoint;
+      if (!dir) throw new TokentagError(`resumeFromCheckpoint: no checkpoint found in ${a.outputDir}`);
+      const ck = readCheckpoint(dir);
+      const ta = ck.trainingArgs;
+      const mismatch: string[] = [];
+      if (ta.per_device_train_batch_size !== a.perDeviceTrainBatchSize) mismatch.push(`perDeviceTrainBatchSize ${String(ta.per_device_train_batch_size)} → ${a.perDeviceTrainBatchSize}`);
+      if (ta.gradient_accumulation_steps !== ga) mismatch.push(`gradientAccumulationSteps ${String(ta.gradient_accumulation_steps)} → ${ga}`);
+      if (ck.rng.seed !== dataSeed) mismatch.push(`data seed ${ck.rng.seed} → ${dataSeed}`);
+      if (ta.group_by_length !== a.groupByLength) mismatch.push(`groupByLength ${String(ta.group_by_length)} → ${a.groupByLength}`);
+      if (ck.rng.numFeatures !== features.length) mismatch.push(`training features ${ck.rng.numFeatures} → ${features.length}`);
+      if (mismatch.length) {
+        throw new TokentagError(`cannot resume from ${dir}: the data order would differ (${mismatch.join('; ')}); resume with the arguments and data of the original run`);
+      }
+      session.loadState(ck.state);
+      this.globalStep = ck.state.step;
+      this.epoch = ck.trainerState.epoch;
+      this.logHistory = [...ck.trainerState.log_history];
+      this.bestMetric = ck.trainerState.best_metric;
+      this.bestGlobalStep = ck.trainerState.best_global_step ?? null;
+      this.bestModelCheckpoint = ck.trainerState.best_model_checkpoint;
+      this.#tokensSeen = ck.trainerState.num_input_tokens_seen ?? 0;
+      this.lastCheckpoint = dir;
+      startEpoch = ck.rng.epoch;
+      skip = ck.rng.batchesDone;
+      startEpochEndDone = ck.rng.epochEndDone;
+      if (skip >= batchesPerEpoch && startEpochEndDone) {
+        startEpoch++;
+        skip = 0;
+        startEpochEndDone = false;
+      }
+      this.#print(`Resuming from ${dir}: step ${this.globalStep}, epoch ${startEpoch}, ${skip} batches of the epoch done`);
+    }
+
+    const out = this.#out;
+    this.#bar = out && (this.#opts.progress ?? true) ? new ProgressBar(out) : null;
+    this.#bar?.start(this.#maxSteps, this.globalStep);
+    const started = performance.now();
+    const startStep = this.globalStep;
+    let samples = 0;
+    let tokens = 0;
+    let lossSinceLog = 0;
+    let lastLoggedStep = this.globalStep;
+    let totalLoss = 0;
+    let lastSavedStep = this.lastCheckpoint ? this.globalStep : -1;
+    let interrupted = false;
+    let stop = this.globalStep >= this.#maxSteps;
+    const position = (epoch: number, batchesDone: number, epochEndDone: boolean): DataPosition => ({
+      seed: dataSeed,
+      epoch,
+      batchesDone,
+      epochEndDone,
+      dropoutSeed: a.seed,
+      dropoutRestorable: false,
+      numFeatures: features.length,
+    });
+    const save = async (pos: DataPosition) => {
+      await this.#save(pos);
+      lastSavedStep = this.globalStep;
+    };
+
+    try {
+      for (let epoch = startEpoch; epoch < this.#numEpochs && !stop; epoch++) {
+        const loader = batches(features, { ...loaderOptions, epoch });
+        const plan = loader.plan.batches;
+        const nb = plan.length;
+        const first = epoch === startEpoch ? skip : 0;
+        let window: TensorBatch[] = [];
+        let windowSamples = 0;
+        let windowTokens = 0;
+        let done = first;
+        for (let bi = first; bi < nb; bi++) {
+          const idx = plan[bi];
+          window.push({ ...collate(idx.map((i) => features[i]), loaderOptions) });
+          windowSamples += idx.length;
+          for (const i of idx) {
+            const f = features[i];
+            windowTokens += f.attentionMask ? f.attentionMask.reduce((s, x) => s + (x ? 1 : 0), 0) : f.inputIds.length;
+          }
+          if (window.length < ga && bi < nb - 1) continue;
+          const stepNo = this.globalStep + 1;
+          let result;
+          try {
+            result = await session.step(window, { lr: schedule.lrAt(stepNo) });
+          } catch (e) {
+            if (e instanceof TrainingDivergedError) throw new TrainingStoppedError(e.step, this.lastCheckpoint, e);
+            throw e;
+          }
+          window = [];
+          done = bi + 1;
+          this.globalStep = result.step;
+          this.epoch = epoch + (bi + 1) / nb;
+          samples += windowSamples;
+          tokens += windowTokens;
+          this.#tokensSeen += windowTokens;
+          windowSamples = 0;
+          windowTokens = 0;
+          lossSinceLog += result.loss;
+          totalLoss += result.loss;
+          const gs = this.globalStep;
+          // The bar shows the mean loss since the last log record (what the next record will say).
+          this.#bar?.update(gs, { loss: lossSinceLog / (gs - lastLoggedStep), epoch: this.epoch, epochs: this.#numEpochs });
+          const last = gs >= this.#maxSteps;
+          if (gs % this.#loggingSteps === 0) {
+            this.#log({
+              loss: round(lossSinceLog / (gs - lastLoggedStep), 4),
+              grad_norm: result.gradNorm,
+              learning_rate: schedule.lastLr(gs),
+              epoch: this.epoch,
+              step: gs,
+            });
+            lossSinceLog = 0;
+            lastLoggedStep = gs;
+          }
+          const pos = position(epoch, bi + 1, false);
+          if (a.evalStrategy === 'steps' && gs % this.#evalSteps === 0) await this.evaluate();
+          if ((a.saveStrategy === 'steps' && (gs % this.#saveSteps === 0 || last)) || (opts.signal?.aborted && lastSavedStep !== gs)) {
+            await save(pos);
+          }
+          if (opts.signal?.aborted) {
+            interrupted = true;
+            stop = true;
+            break;
+          }
+          if (last) {
+            stop = true;
+            break;
+          }
+        }
+        if (interrupted) break;
+        // End of the epoch (or of training by maxSteps inside it): epoch strategies.
+        if (epoch === startEpoch && startEpochEndDone) continue;
+        const epochDone = position(epoch, done, true);
+        if (a.evalStrategy === 'epoch') await this.evaluate();
+        if (a.saveStrategy === 'epoch') await save(epochDone);
+      }
+    } finally {
+      this.#bar?.finish();
+      this.#bar = null;
+    }
+
+    if (!interrupted && a.loadBestModelAtEnd && this.bestModelCheckpoint) {
+      const { params } = loadTokenClassifier(this.bestModelCheckpoint);
+      const st = session.state();
+      session.loadState({ step: st.step, params, expAvg: st.expAvg, expAvgSq: st.expAvgSq });
+      this.#print(`Loading best model from ${this.bestModelCheckpoint} (score: ${this.bestMetric}).`);
+    }
+
+    const runtime = (performance.now() - started) / 1000;
+    const steps = this.globalStep - startStep;
+    const trainLoss = steps > 0 ? totalLoss / steps : NaN;
+    const metrics: TrainMetrics = {
+      train_runtime: round(runtime, 4),
+      train_samples_per_second: round(samples / runtime, 3),
+      train_steps_per_second: round(steps / runtime, 3),
+      train_tokens_per_second: round(tokens / runtime, 3),
+      train_loss: trainLoss,
+      epoch: this.epoch,
+    };
+    this.#log({ ...metrics, step: this.globalStep });
+    return { globalStep: this.globalStep, trainingLoss: trainLoss, metrics, interrupted, lastCheckpoint: this.lastCheckpoint };
+  }
+}
