@@ -61,3 +61,6 @@ export {
   type TrainOptions,
   type TrainOutput,
 } from './trainer.ts';
+export { DEFAULT_PRESET, FROM_SCRATCH_TRAINING, getPreset, MODEL_PRESETS, presetNames, type ModelPreset } from './presets.ts';
+export { labelNamesOf, requireSplit, resolveDataset, resolveModel, type ResolvedDataset, type ResolvedModel } from './resolve.ts';
+export { mergeEvaluation, prepareSplit, type PreparedSplit, type PrepareOptions } from './prepare.ts';

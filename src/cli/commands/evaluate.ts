@@ -1,0 +1,122 @@
+/**
+ * `tokentag evaluate`: a saved model + a dataset split → the seqeval classification report
+ * (word level, first sub-token), or `evaluate`'s seqeval dictionary with --json. Long sentences
+ * are split into windows and merged back, so every word is scored.
+ */
+import { parseArgs } from 'node:util';
+import { TrainingSession } from '../../engine/runtime.ts';
+import { TokentagError, UsageError } from '../../errors.ts';
+import { seqevalCompute } from '../../metrics/evaluate.ts';
+import { classificationReportText } from '../../metrics/report.ts';
+import { architectureFor } from '../../models/auto.ts';
+import { loadTokenClassifier } from '../../models/checkpoint.ts';
+import { maxSequenceLength } from '../../models/config.ts';
+import { loadTokenizer } from '../../tokenize/tokenizer.ts';
+import { evaluateModel } from '../../train/evaluate.ts';
+import { mergeEvaluation, prepareSplit } from '../../train/prepare.ts';
+import { labelNamesOf, requireSplit, resolveDataset } from '../../train/resolve.ts';
+import type { CliIO, Command } from '../command.ts';
+import { num } from './train.ts';
+
+const help = `Usage: tokentag evaluate --model DIR [--dataset FILE|DIR] [options]
+
+Scores a trained token classifier on one split of a dataset, on the word level as Hugging
+Face's run_ner.py does (each word's label is the prediction at its first sub-token), and prints
+seqeval's classification report and the accuracy. Sentences longer than the model allows are
+split into overlapping windows and merged back: every word is scored.
+
+Options:
+  --model DIR            a model directory (config.json, model.safetensors, tokenizer)
+  --dataset FILE|DIR     CoNLL or JSONL file or directory; default: the built-in synthetic corpus
+  --split NAME           default test
+  --label-column NAME    default ner_tags
+  --batch-size N         default 32
+  --max-length N         tokens per window (default: the tokenizer's / model's limit)
+  --json                 print evaluate's seqeval dictionary (per type and overall_*) as JSON
+  -h, --help             show this help
+
+Examples:
+  tokentag evaluate --model runs/tokentag-bert-tiny
+  tokentag evaluate --model runs/ner --dataset data/conll2003 --split validation --json
+`;
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        dataset: { type: 'string' },
+        split: { type: 'string', default: 'test' },
+        'label-column': { type: 'string', default: 'ner_tags' },
+        'batch-size': { type: 'string' },
+        'max-length': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!values.model) throw new UsageError('--model is required');
+  const batchSize = num('batch-size', values['batch-size'], 'posint') ?? 32;
+  const maxLengthFlag = num('max-length', values['max-length'], 'posint');
+  const column = values['label-column'];
+
+  const data = await resolveDataset(values.dataset);
+  requireSplit(data.dataset, values.split, 'choose one with --split');
+  const dataLabels = labelNamesOf(data.dataset, column);
+  const { config, params } = loadTokenClassifier(values.model);
+  const tokenizer = await loadTokenizer(values.model);
+  const modelLabels = config.id2label;
+  const labelMap = dataLabels.map((name) => {
+    const id = config.label2id[name];
+    if (id === undefined) {
+      throw new TokentagError(`the dataset's ${column} label '${name}' is not one of the model's labels (${modelLabels.join(', ')})`);
+    }
+    return id;
+  });
+  const modelMax = maxSequenceLength(config);
+  if (maxLengthFlag !== undefined && maxLengthFlag > modelMax) throw new UsageError(`--max-length ${maxLengthFlag} is more than the model's ${modelMax} positions`);
+  const maxLength = Math.min(maxLengthFlag ?? tokenizer.modelMaxLength ?? modelMax, modelMax);
+  const split = data.dataset.get(values.split);
+  const prepared = await prepareSplit(tokenizer, split, column, modelLabels, { maxLength, labelMap });
+
+  const arch = architectureFor(config);
+  const session = await TrainingSession.create({ params, model: arch.modelFn(config, arch.hasTokenTypes ? { tokenTypeIds: false } : {}) });
+  let result;
+  try {
+    result = await evaluateModel(session, prepared.evalFeatures, modelLabels, { batchSize, padTokenId: config.padTokenId ?? 0 });
+  } finally {
+    await session.dispose();
+  }
+  const merged = mergeEvaluation(prepared, result, modelLabels);
+  const metrics = seqevalCompute(merged.predictions, merged.references);
+  if (values.json) {
+    io.out(`${JSON.stringify(metrics, null, 2)}\n`);
+    return 0;
+  }
+  const report = classificationReportText(merged.references, merged.predictions, { digits: 4 });
+  io.out(
+    [
+      `${values.model} on ${data.description} [${values.split}]: ${prepared.sentences} sentences, ${prepared.words} words` +
+        (prepared.splitSentences ? `, ${prepared.splitSentences} long sentences split into windows (${prepared.windows} windows) and merged back` : ''),
+      '',
+      report.trimEnd(),
+      '',
+      `accuracy: ${metrics.overall_accuracy.toFixed(4)}`,
+      `loss: ${result.loss === null ? 'n/a' : result.loss.toFixed(4)}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+export const evaluateCommand: Command = {
+  path: ['evaluate'],
+  summary: 'Score a trained model on a dataset split (seqeval classification report)',
+  help,
+  run,
+};

@@ -1,0 +1,155 @@
+// `tokentag train` and `tokentag evaluate` end to end through main(), on a tiny synthetic dataset.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/cli/main.ts';
+import type { CliIO } from '../src/cli/command.ts';
+import { writeSyntheticConll } from '../src/data/synthetic.ts';
+
+const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-cli-train-'));
+const data = join(root, 'data');
+const model = join(root, 'model');
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+before(async () => {
+  await writeSyntheticConll(data, { train: 24, validation: 8, test: 8 });
+});
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t) };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const TINY = ['--model', 'bert-tiny', '--vocab-size', '150', '--batch-size', '4', '--epochs', '1'];
+
+test('train: a tiny run saves the model with its tokenizer and prints the table and report', async () => {
+  const r = await run('train', ...TINY, '--max-steps', '5', '--dataset', data, '--output-dir', model);
+  assert.equal(r.code, 0, r.err);
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt']) {
+    assert.ok(fs.existsSync(join(model, f)), f);
+  }
+  assert.match(r.out, /Epoch +\| Training Loss \| Validation Loss \| Precision \| Recall +\| F1 +\| Accuracy/);
+  assert.match(r.out, /tokenizer: trained a cased WordPiece vocabulary on the training split/);
+  assert.match(r.out, /model: bert-tiny .*from scratch/);
+  assert.match(r.out, /TrainOutput\(global_step=5, /);
+  assert.match(r.out, /micro avg/);
+  assert.match(r.out, /saved the model to /);
+  const config = JSON.parse(fs.readFileSync(join(model, 'config.json'), 'utf8'));
+  assert.equal(config.hidden_size, 128);
+  assert.equal(config.id2label['0'], 'O');
+  assert.equal(config.label2id.O, 0);
+  assert.equal(Object.keys(config.id2label).length, Object.keys(config.label2id).length);
+  assert.ok(config.vocab_size <= 150);
+  assert.ok(fs.readdirSync(model).some((f) => f.startsWith('checkpoint-')));
+});
+
+test('train --json: the summary and final metrics on stdout', async () => {
+  const out = join(root, 'json');
+  const r = await run('train', ...TINY, '--max-steps', '3', '--dataset', data, '--output-dir', out, '--json', '--save-strategy', 'no');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(j).sort(), ['dataset', 'eval', 'from_scratch', 'label_column', 'labels', 'model', 'output_dir', 'split_sentences', 'test', 'train'].sort());
+  assert.equal(j.train.global_step, 3);
+  for (const k of ['train_runtime', 'train_samples_per_second', 'train_steps_per_second', 'train_loss', 'epoch']) assert.equal(typeof j.train[k], 'number', k);
+  assert.equal(typeof j.eval.eval_f1, 'number');
+  assert.equal(typeof j.test.overall_f1, 'number');
+  assert.equal(j.from_scratch, true);
+  assert.match(r.err, /Epoch +\| Training Loss/);
+});
+
+test('evaluate: report, --json, and long sentences split into windows', async () => {
+  const r = await run('evaluate', '--model', model, '--dataset', data);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /precision +recall +f1-score +support/);
+  assert.match(r.out, /accuracy: \d\.\d{4}/);
+  assert.match(r.out, /8 sentences/);
+  const j = await run('evaluate', '--model', model, '--dataset', data, '--split', 'validation', '--json');
+  assert.equal(j.code, 0, j.err);
+  const m = JSON.parse(j.out);
+  for (const k of ['overall_precision', 'overall_recall', 'overall_f1', 'overall_accuracy']) assert.equal(typeof m[k], 'number', k);
+  const w = await run('evaluate', '--model', model, '--dataset', data, '--max-length', '16');
+  assert.equal(w.code, 0, w.err);
+  assert.match(w.out, /long sentences split into windows \(\d+ windows\) and merged back/);
+});
+
+test('train --resume-from-checkpoint: continues from the newest checkpoint', async () => {
+  const out = join(root, 'resume');
+  const common = [...TINY, '--dataset', data, '--output-dir', out, '--save-strategy', 'steps', '--save-steps', '3', '--eval-strategy', 'no'];
+  const a = await run('train', ...common, '--max-steps', '3');
+  assert.equal(a.code, 0, a.err);
+  assert.ok(fs.existsSync(join(out, 'checkpoint-3')));
+  const b = await run('train', ...common, '--max-steps', '5', '--resume-from-checkpoint');
+  assert.equal(b.code, 0, b.err);
+  assert.match(b.out, /Resuming from .*checkpoint-3: step 3/);
+  assert.match(b.out, /TrainOutput\(global_step=5, /);
+  const c = await run('train', ...common, '--max-steps', '6', '--resume-from-checkpoint', join(out, 'checkpoint-5'));
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /Resuming from .*checkpoint-5: step 5/);
+});
+
+test('train: fine-tuning a saved model; a label-count mismatch needs --ignore-mismatched-sizes', async () => {
+  const per = join(root, 'per');
+  fs.mkdirSync(per);
+  fs.writeFileSync(join(per, 'train.txt'), 'Maria B-PER\nChen I-PER\nspoke O\n.\tO\n\nHe O\nleft O\n\n');
+  const bad = await run('train', '--model', model, '--dataset', join(per, 'train.txt'), '--output-dir', join(root, 'ft'), '--max-steps', '1');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--ignore-mismatched-sizes/);
+  const ok = await run('train', '--model', model, '--dataset', join(per, 'train.txt'), '--output-dir', join(root, 'ft'), '--max-steps', '2', '--ignore-mismatched-sizes', '--json');
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.err, /fine-tuning; re-initialised \(label count changed\): classifier\.weight/);
+  const j = JSON.parse(ok.out);
+  assert.equal(j.from_scratch, false);
+  assert.deepEqual(j.labels, ['O', 'B-PER', 'I-PER']);
+  const config = JSON.parse(fs.readFileSync(join(root, 'ft', 'config.json'), 'utf8'));
+  assert.deepEqual(config.id2label, { 0: 'O', 1: 'B-PER', 2: 'I-PER' });
+});
+
+test('bad input: clear messages, exit 1 (2 for usage)', async () => {
+  const missing = await run('train', '--dataset', join(root, 'nope'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /no such file or directory/);
+  const preset = await run('train', '--model', 'bert-huge', '--dataset', data);
+  assert.equal(preset.code, 1);
+  assert.match(preset.err, /Presets: bert-tiny .*bert-mini .*bert-small/);
+  const column = await run('train', '--model', 'bert-tiny', '--dataset', data, '--label-column', 'pos_tags');
+  assert.equal(column.code, 1);
+  assert.match(column.err, /label column 'pos_tags'/);
+  fs.mkdirSync(join(root, 'testonly'));
+  fs.copyFileSync(join(data, 'test.txt'), join(root, 'testonly', 'test.txt'));
+  const noTrain = await run('train', '--dataset', join(root, 'testonly'));
+  assert.equal(noTrain.code, 1);
+  assert.match(noTrain.err, /no train split/);
+  const flag = await run('train', '--frobnicate');
+  assert.equal(flag.code, 2);
+  assert.match(flag.err, /Unknown option '--frobnicate'/);
+  const num = await run('train', '--epochs', 'many');
+  assert.equal(num.code, 2);
+  assert.match(num.err, /--epochs expects a number/);
+  const noModel = await run('evaluate', '--dataset', data);
+  assert.equal(noModel.code, 2);
+  const split = await run('evaluate', '--model', model, '--dataset', data, '--split', 'dev');
+  assert.equal(split.code, 1);
+  assert.match(split.err, /no dev split/);
+  const help = await run('train', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /--resume-from-checkpoint/);
+});
+
+test('train: a directory with config.json but no weights trains from scratch with that config', async () => {
+  const cfg = join(root, 'cfg');
+  fs.mkdirSync(cfg);
+  const config = JSON.parse(fs.readFileSync(join(model, 'config.json'), 'utf8'));
+  fs.writeFileSync(join(cfg, 'config.json'), JSON.stringify({ ...config, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1 }));
+  const out = join(root, 'cfg-out');
+  const r = await run('train', '--model', cfg, '--dataset', data, '--output-dir', out, '--max-steps', '2', '--vocab-size', '120', '--batch-size', '4');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /config\.json without weights: training a bert from scratch with this config/);
+  assert.match(r.out, /tokenizer: trained a cased WordPiece vocabulary/);
+  const saved = JSON.parse(fs.readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(saved.hidden_size, 32);
+  assert.equal(saved.vocab_size, fs.readFileSync(join(out, 'vocab.txt'), 'utf8').trimEnd().split('\n').length);
+});

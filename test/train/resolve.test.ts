@@ -1,0 +1,81 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSyntheticConll } from '../../src/data/synthetic.ts';
+import { TokentagError } from '../../src/errors.ts';
+import { DEFAULT_PRESET, MODEL_PRESETS, presetNames } from '../../src/train/presets.ts';
+import { labelNamesOf, requireSplit, resolveDataset, resolveModel } from '../../src/train/resolve.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'models');
+const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-resolve-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+test('presets: the small BERT shapes, max positions 512', () => {
+  assert.deepEqual(presetNames(), ['bert-tiny', 'bert-mini', 'bert-small']);
+  const shape = (n: string) => {
+    const c = MODEL_PRESETS[n].config;
+    return [c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size, c.max_position_embeddings];
+  };
+  assert.deepEqual(shape('bert-tiny'), [128, 2, 2, 512, 512]);
+  assert.deepEqual(shape('bert-mini'), [256, 4, 4, 1024, 512]);
+  assert.deepEqual(shape('bert-small'), [512, 4, 8, 2048, 512]);
+});
+
+test('resolveModel: no model → the default preset; a preset name → that preset', () => {
+  const d = resolveModel(undefined);
+  assert.equal(d.kind, 'preset');
+  assert.equal(d.name, DEFAULT_PRESET);
+  const m = resolveModel('bert-mini');
+  assert.ok(m.kind === 'preset' && m.preset.config.hidden_size === 256);
+});
+
+test('resolveModel: an unknown preset lists the presets', () => {
+  assert.throws(() => resolveModel('bert-huge'), (e: Error) => e instanceof TokentagError && /bert-tiny/.test(e.message) && /bert-small/.test(e.message) && /bert-huge/.test(e.message));
+  assert.throws(() => resolveModel(join(root, 'nope')), /no such directory/);
+});
+
+test('resolveModel: directories — no config, config only, weights without tokenizer, weights with tokenizer', () => {
+  const empty = join(root, 'empty');
+  fs.mkdirSync(empty);
+  assert.throws(() => resolveModel(empty), /no config\.json/);
+
+  const cfgOnly = join(root, 'cfg-only');
+  fs.mkdirSync(cfgOnly);
+  fs.copyFileSync(join(FIXTURES, 'bert', 'config.json'), join(cfgOnly, 'config.json'));
+  const c = resolveModel(cfgOnly);
+  assert.equal(c.kind, 'config');
+  assert.ok(c.kind === 'config' && !c.hasTokenizer && c.config.modelType === 'bert');
+
+  assert.throws(() => resolveModel(join(FIXTURES, 'bert')), /no tokenizer/);
+
+  const full = join(root, 'full');
+  fs.cpSync(join(FIXTURES, 'bert'), full, { recursive: true });
+  fs.writeFileSync(join(full, 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n');
+  const p = resolveModel(full);
+  assert.equal(p.kind, 'pretrained');
+  assert.equal(p.name, 'full');
+
+  const file = join(full, 'config.json');
+  assert.throws(() => resolveModel(file), /got a file/);
+});
+
+test('resolveDataset: none → the synthetic corpus; a directory; a missing path', async () => {
+  const s = await resolveDataset(undefined);
+  assert.ok(s.synthetic);
+  assert.deepEqual(s.dataset.names, ['train', 'validation', 'test']);
+  assert.equal(s.dataset.get('train').length, 3000);
+  assert.match(s.description, /synthetic/);
+
+  const dir = join(root, 'data');
+  await writeSyntheticConll(dir, { train: 5, validation: 2, test: 2 });
+  const d = await resolveDataset(dir);
+  assert.deepEqual(d.dataset.names, ['train', 'validation', 'test']);
+  assert.equal(labelNamesOf(d.dataset, 'ner_tags')[0], 'O');
+  assert.throws(() => labelNamesOf(d.dataset, 'pos_tags'), /label column 'pos_tags'.*ner_tags.*--label-column/);
+  assert.throws(() => requireSplit(d.dataset, 'dev', 'choose one'), /no dev split \(it has: train, validation, test\)/);
+
+  await assert.rejects(resolveDataset(join(root, 'missing')), /no such file or directory/);
+  await assert.rejects(resolveDataset(''), /must not be empty/);
+});
