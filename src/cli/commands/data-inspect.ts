@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.ts';
 import { DatasetDict } from '../../data/dataset.ts';
 import { renderInspect } from '../../data/inspect.ts';
 import { isLabelPreset, LABEL_PRESETS } from '../../data/labels.ts';
 import { loadDataset, type DataFormat } from '../../data/load.ts';
 import type { Command } from '../command.ts';
+import { parseFlags } from '../flags.ts';
 
 const help = `Usage: tokentag data inspect --dataset FILE|DIR [options]
 
@@ -32,24 +32,14 @@ export const dataInspectCommand: Command = {
   summary: 'Show the splits, label counts and first example of a dataset',
   help,
   async run(argv, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
+    const values = parseFlags(argv, {
           dataset: { type: 'string' },
           split: { type: 'string' },
           format: { type: 'string' },
           columns: { type: 'string' },
           labels: { type: 'string' },
           tab: { type: 'boolean' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+        });
     if (!values.dataset) throw new UsageError('--dataset is required');
     if (values.format !== undefined && values.format !== 'conll' && values.format !== 'jsonl') {
       throw new UsageError(`--format must be conll or jsonl, not '${values.format}'`);

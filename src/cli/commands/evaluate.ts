@@ -3,7 +3,6 @@
  * (word level, first sub-token), or `evaluate`'s seqeval dictionary with --json. Long sentences
  * are split into windows and merged back, so every word is scored.
  */
-import { parseArgs } from 'node:util';
 import { TrainingSession } from '../../engine/runtime.ts';
 import { TokentagError, UsageError } from '../../errors.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
@@ -17,6 +16,7 @@ import { mergeEvaluation, prepareSplit } from '../../train/prepare.ts';
 import { labelNamesOf, requireSplit, resolveDataset } from '../../train/resolve.ts';
 import type { CliIO, Command } from '../command.ts';
 import { num } from './train.ts';
+import { parseFlags } from '../flags.ts';
 
 const help = `Usage: tokentag evaluate --model DIR [--dataset FILE|DIR] [options]
 
@@ -41,11 +41,7 @@ Examples:
 `;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
+  const values = parseFlags(argv, {
         model: { type: 'string' },
         dataset: { type: 'string' },
         split: { type: 'string', default: 'test' },
@@ -53,13 +49,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         'batch-size': { type: 'string' },
         'max-length': { type: 'string' },
         json: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+      });
   if (!values.model) throw new UsageError('--model is required');
   const batchSize = num('batch-size', values['batch-size'], 'posint') ?? 32;
   const maxLengthFlag = num('max-length', values['max-length'], 'posint');

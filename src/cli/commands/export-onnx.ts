@@ -2,10 +2,10 @@
  * `tokentag export onnx`: a model directory → `onnx/model.onnx`, the file transformers.js,
  * ONNX Runtime (Node, Python, …) and Optimum's tools load.
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.ts';
 import { type ExportedTensorInfo, exportOnnx } from '../../models/export.ts';
 import type { CliIO, Command } from '../command.ts';
+import { parseFlags } from '../flags.ts';
 
 const help = `Usage: tokentag export onnx --model DIR [options]
 
@@ -45,22 +45,12 @@ function formatBytes(n: number): string {
 const tensorLine = (t: ExportedTensorInfo) => `  ${t.name.padEnd(15)} ${t.dtype.padEnd(8)} [${t.dims.join(', ')}]`;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
+  const values = parseFlags(argv, {
         model: { type: 'string' },
         output: { type: 'string' },
         'external-data': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+      });
   if (!values.model) throw new UsageError('--model is required');
   if (values.output === '') throw new UsageError('--output must not be empty');
   const r = exportOnnx(values.model, {

@@ -1,7 +1,6 @@
 /**
  * `tokentag score`: seqeval scores of a predicted CoNLL file against a gold one.
  */
-import { parseArgs } from 'node:util';
 import { TokentagError, UsageError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
 import { readTaggedConll, type TaggedSentence } from '../../metrics/conll-pairs.ts';
@@ -10,6 +9,7 @@ import { accuracyScore } from '../../metrics/scores.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { formatFixed } from '../../metrics/pyformat.ts';
 import { SCHEMES, type Mode, type Scheme, type EntityOptions } from '../../metrics/types.ts';
+import { parseFlags } from '../flags.ts';
 
 const help = `Usage: tokentag score --gold GOLD --pred PRED [options]
 
@@ -93,27 +93,16 @@ function pair(
 }
 
 function parse(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        gold: { type: 'string' },
-        pred: { type: 'string' },
-        mode: { type: 'string', default: 'default' },
-        scheme: { type: 'string' },
-        suffix: { type: 'boolean', default: false },
-        digits: { type: 'string', default: '2' },
-        json: { type: 'boolean', default: false },
-        align: { type: 'string', default: 'exact' },
-      },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
+  const v = parseFlags(argv, {
+    gold: { type: 'string' },
+    pred: { type: 'string' },
+    mode: { type: 'string', default: 'default' },
+    scheme: { type: 'string' },
+    suffix: { type: 'boolean', default: false },
+    digits: { type: 'string', default: '2' },
+    json: { type: 'boolean', default: false },
+    align: { type: 'string', default: 'exact' },
+  });
   if (v.gold === undefined || v.pred === undefined) throw new UsageError('both --gold and --pred are required');
   if (v.mode !== 'default' && v.mode !== 'strict') throw new UsageError(`--mode must be default or strict, got '${v.mode}'`);
   let scheme: Scheme | undefined;

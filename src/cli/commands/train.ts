@@ -7,7 +7,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { TokentagError, UsageError } from '../../errors.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { classificationReportText } from '../../metrics/report.ts';
@@ -27,6 +26,7 @@ import type { ProgressStream } from '../../train/progress.ts';
 import { Trainer } from '../../train/trainer.ts';
 import type { CliIO, Command } from '../command.ts';
 import { processIO } from '../command.ts';
+import { parseFlags } from '../flags.ts';
 
 const help = `Usage: tokentag train [--model DIR|PRESET] [--dataset FILE|DIR] [options]
 
@@ -160,12 +160,7 @@ function tokenizerFileMap(tok: FastTokenizer): Map<string, string> {
 const fmt = (x: number) => x.toFixed(4);
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: normaliseArgv(argv), options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = parseFlags(normaliseArgv(argv), OPTIONS);
   const json = values.json;
   const log = (t: string) => (json ? io.err(t) : io.out(t));
   const say = (t: string) => log(`${t}\n`);

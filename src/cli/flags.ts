@@ -1,0 +1,16 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../errors.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses `--flag value` options strictly (no positionals, no unknown flags); a malformed command
+ * line becomes a UsageError, which the CLI reports with the command's help hint and exit code 2.
+ */
+export function parseFlags<const O extends Options>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
