@@ -21,6 +21,22 @@ export interface EvalFeature {
   readonly feature: EncodedFeature;
   readonly wordTokenIndex: readonly number[];
   readonly wordLabels: readonly number[];
+  /**
+   * The sentence this feature is a window of. Consecutive features of one sentence are joined
+   * back into one sequence before scoring, so an entity that spans two windows counts once.
+   */
+  readonly sentence?: number;
+}
+
+/** Joins consecutive per-feature sequences that belong to the same sentence. */
+export function joinWindows(evalFeatures: readonly EvalFeature[], perFeature: readonly string[][]): string[][] {
+  const joined: string[][] = [];
+  perFeature.forEach((seq, i) => {
+    const s = evalFeatures[i].sentence;
+    if (s !== undefined && i > 0 && evalFeatures[i - 1].sentence === s) joined[joined.length - 1].push(...seq);
+    else joined.push([...seq]);
+  });
+  return joined;
 }
 
 export interface EvaluateOptions extends CollateOptions {
@@ -129,7 +145,7 @@ export async function evaluateModel(
       references[fi] = gold;
     });
   }
-  const metrics = seqevalCompute(predictions, references, { zeroDivision: 0, ...metric });
+  const metrics = seqevalCompute(joinWindows(evalFeatures, predictions), joinWindows(evalFeatures, references), { zeroDivision: 0, ...metric });
   return {
     loss: withLabels ? (lossCount > 0 ? lossSum / lossCount : NaN) : null,
     metrics,

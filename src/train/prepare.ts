@@ -82,7 +82,7 @@ export async function prepareSplit(
       wordTokenIndex.push(t);
       wordLabels.push(wordTags[w]);
     }
-    evalFeatures.push({ feature: { inputIds: e.inputIds, labels }, wordTokenIndex, wordLabels });
+    evalFeatures.push({ feature: { inputIds: e.inputIds, labels }, wordTokenIndex, wordLabels, sentence: e.sentence });
   }
   return {
     encodings,
