@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seqevalCompute } from '../../src/metrics/evaluate.ts';
+import { type SeqevalTypeScores, seqevalCompute } from '../../src/metrics/evaluate.ts';
 import { type EvalFeature, joinWindows } from '../../src/train/evaluate.ts';
 
 const feature = (sentence: number | undefined, words: number): EvalFeature => ({
@@ -21,8 +21,9 @@ test('windows of one sentence are scored as one sequence: an entity across the b
   const joined = joinWindows(features, perWindow);
   assert.deepEqual(joined, [['O', 'O', 'B-LOC', 'I-LOC', 'O'], ['B-PER', 'O']]);
   // Joined, "New York" is one LOC entity; scored window by window it would count as two.
-  assert.equal(seqevalCompute(joined, joined).LOC!.number, 1);
-  assert.equal(seqevalCompute(perWindow, perWindow).LOC!.number, 2);
+  const locEntities = (seqs: string[][]) => (seqevalCompute(seqs, seqs).LOC as SeqevalTypeScores).number;
+  assert.equal(locEntities(joined), 1);
+  assert.equal(locEntities(perWindow), 2);
 });
 
 test('features without a sentence id stay separate sequences', () => {
