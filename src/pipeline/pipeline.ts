@@ -1,0 +1,431 @@
+/**
+ * The `token-classification` (alias `ner`) pipeline: Hugging Face's TokenClassificationPipeline
+ * over a model directory, run by onnxruntime-node.
+ *
+ *   text(s) → tokenizer (offsets, UTF-16) → windows (never truncated) → padded batches → ONNX
+ *   Runtime → softmax → postprocess (aggregate.ts) → merge windows
+ *
+ * Pre-split words (`isSplitIntoWords`) give one label and score per word plus entity spans over
+ * the words.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { TokentagError } from '../errors.ts';
+import { serializeModel } from '../engine/onnx.ts';
+import { exportGraph } from '../models/export.ts';
+import { loadTokenClassifier } from '../models/checkpoint.ts';
+import { maxSequenceLength, readConfig, type ModelConfig } from '../models/config.ts';
+import { encodeWords, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
+import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
+import { bioViterbi } from './viterbi.ts';
+import type {
+  AggregateOptions,
+  AggregationStrategy,
+  ViterbiScheme,
+  GroupedEntity,
+  TokenEntity,
+  TokenizedPrediction,
+  TokenizerFacts,
+} from './types.ts';
+import { buildWindows, defaultStride, responsibleWindows, tokenizeTexts, windowStarts, type TextWindow } from './text.ts';
+
+export type PipelineTask = 'token-classification' | 'ner';
+const STRATEGIES: readonly AggregationStrategy[] = ['none', 'simple', 'first', 'average', 'max'];
+
+export interface PipelineOptions {
+  /** A model directory: `config.json` (with `id2label`), weights or `onnx/model.onnx`, and a tokenizer. */
+  model: string;
+  /** Default `'none'` (as Hugging Face). */
+  aggregationStrategy?: AggregationStrategy;
+  /** Default `['O']`. Applied after grouping (as Hugging Face): list entity types, e.g. `['O', 'MISC']`. */
+  ignoreLabels?: readonly string[];
+  /** Overlap in tokens between windows of a long text. Default `min(128, ⌊room / 2⌋)`. */
+  stride?: number;
+  /** Windows per ONNX Runtime call. Default 32. */
+  batchSize?: number;
+  /**
+   * Constrained decoding (Viterbi over log-probabilities): no `I-X` after `O` or after another
+   * type (IOB2; IOBES when the labels have `E-`/`S-`). Per token for none/simple, per word for
+   * first/average/max and for pre-split words.
+   */
+  bioConstrained?: boolean;
+  /** Override the model's maximum length in tokens (special tokens included); never above the model's. */
+  maxLength?: number;
+  /** ONNX Runtime intra-op threads (default: ONNX Runtime's). */
+  intraOpNumThreads?: number;
+}
+
+export interface CallOptions {
+  /** The input is pre-split words: one sentence (`string[]`) or a batch (`string[][]`). */
+  isSplitIntoWords?: boolean;
+  aggregationStrategy?: AggregationStrategy;
+  ignoreLabels?: readonly string[];
+  bioConstrained?: boolean;
+}
+
+/** An entity over pre-split words: offsets in the words joined with spaces, `wordEnd` exclusive. */
+export interface WordEntity extends GroupedEntity {
+  wordStart: number;
+  wordEnd: number;
+}
+
+/** The prediction for one pre-split sentence. */
+export interface WordPrediction {
+  words: string[];
+  /** One label per word (a word that tokenizes to nothing gets `O`, or label 0, with score 0). */
+  labels: string[];
+  scores: number[];
+  entities: WordEntity[];
+}
+
+export type TextPrediction = TokenEntity[] | GroupedEntity[];
+
+export interface TokenClassificationPipeline {
+  (sentences: readonly (readonly string[])[], options: CallOptions & { isSplitIntoWords: true }): Promise<WordPrediction[]>;
+  (words: readonly string[], options: CallOptions & { isSplitIntoWords: true }): Promise<WordPrediction>;
+  (text: string, options?: CallOptions): Promise<TextPrediction>;
+  (texts: readonly string[], options?: CallOptions): Promise<TextPrediction[]>;
+  readonly task: 'token-classification';
+  readonly id2label: readonly string[];
+  /** Tokens per window, special tokens included. */
+  readonly maxLength: number;
+  readonly tokenizer: FastTokenizer;
+  readonly config: ModelConfig;
+  /** The raw-text API (what the callable uses). */
+  predictTexts(texts: readonly string[], options?: CallOptions): Promise<TextPrediction[]>;
+  predictWords(sentences: readonly (readonly string[])[], options?: CallOptions): Promise<WordPrediction[]>;
+  dispose(): Promise<void>;
+}
+
+/** Checks a strategy name (case-insensitive, as HF upper-cases it). */
+export function parseStrategy(s: unknown): AggregationStrategy {
+  const v = typeof s === 'string' ? s.toLowerCase() : s;
+  if (!STRATEGIES.includes(v as AggregationStrategy)) {
+    throw new TokentagError(`aggregation strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(s)}`);
+  }
+  return v as AggregationStrategy;
+}
+
+function rawConfig(dir: string): Record<string, unknown> {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) throw new TokentagError(`${file}: no such file (a model directory needs config.json)`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+/** The facts postprocess needs from the tokenizer. */
+export function tokenizerFacts(tok: FastTokenizer): TokenizerFacts {
+  const model = (tok.json as { model?: { unk_token?: unknown; continuing_subword_prefix?: unknown } }).model ?? {};
+  const unk = typeof model.unk_token === 'string' ? tok.tokenToId(model.unk_token) : undefined;
+  const prefix = typeof model.continuing_subword_prefix === 'string' && model.continuing_subword_prefix !== '' ? model.continuing_subword_prefix : undefined;
+  const decoder = tok.binding.getDecoder();
+  return {
+    unkTokenId: unk ?? (tok.specialTokens.unk_token !== undefined ? tok.tokenToId(tok.specialTokens.unk_token) : undefined),
+    continuingSubwordPrefix: prefix,
+    tokensToString: decoder ? (tokens) => decoder.decode([...tokens]) : (tokens) => tokens.join(' '),
+  };
+}
+
+function padIdOf(tok: FastTokenizer, config: ModelConfig): number {
+  const p = tok.specialTokens.pad_token;
+  const id = p !== undefined ? tok.tokenToId(p) : undefined;
+  return id ?? (config as { padTokenId?: number }).padTokenId ?? 0;
+}
+
+/** What the model runner needs of one window. */
+interface ModelInput {
+  readonly inputIds: readonly number[];
+  readonly typeIds: readonly number[];
+}
+
+/**
+ * Creates the pipeline. `task` is `'token-classification'` or its alias `'ner'`.
+ */
+export async function pipeline(task: PipelineTask, options: PipelineOptions): Promise<TokenClassificationPipeline> {
+  if (task !== 'token-classification' && task !== 'ner') {
+    throw new TokentagError(`unsupported task ${JSON.stringify(task)} (supported: token-classification, ner)`);
+  }
+  if (!options || typeof options.model !== 'string') throw new TokentagError('pipeline: options.model (a model directory) is required');
+  const dir = options.model;
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TokentagError(`${dir}: no such model directory`);
+  const raw = rawConfig(dir);
+  if (raw.id2label === undefined || raw.id2label === null || Object.keys(raw.id2label as object).length === 0) {
+    throw new TokentagError(`${path.join(dir, 'config.json')}: no id2label — the labels of a token classifier must be in its config (train it with tokentag, or add id2label)`);
+  }
+  const defaults = {
+    strategy: parseStrategy(options.aggregationStrategy ?? 'none'),
+    ignoreLabels: options.ignoreLabels ?? ['O'],
+    bio: options.bioConstrained ?? false,
+  };
+  const batchSize = options.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TokentagError(`batchSize must be a positive integer, got ${batchSize}`);
+
+  const onnxFile = path.join(dir, 'onnx', 'model.onnx');
+  let config: ModelConfig;
+  let source: string | Uint8Array;
+  if (fs.existsSync(onnxFile)) {
+    config = readConfig(path.join(dir, 'config.json'));
+    source = onnxFile;
+  } else {
+    const loaded = loadTokenClassifier(dir);
+    config = loaded.config;
+    source = serializeModel(exportGraph(config, loaded.params)).model;
+  }
+  const tok = await loadTokenizer(dir);
+  const id2label = config.id2label;
+  const numLabels = id2label.length;
+  const modelMax = Math.min(maxSequenceLength(config), tok.modelMaxLength ?? Infinity);
+  const maxLength = options.maxLength !== undefined ? Math.min(options.maxLength, modelMax) : modelMax;
+  const room = maxLength - tok.numSpecialTokens;
+  if (room < 1) throw new TokentagError(`maxLength ${maxLength} leaves no room for tokens after ${tok.numSpecialTokens} special tokens`);
+  const stride = options.stride ?? defaultStride(room);
+  windowStarts(0, room, stride); // validates stride
+  const facts = tokenizerFacts(tok);
+  const padId = padIdOf(tok, config);
+  const scheme: ViterbiScheme = id2label.some((l) => /^[ES]-/.test(l)) ? 'IOBES' : 'IOB2';
+
+  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+  const session = typeof source === 'string'
+    ? await ort.InferenceSession.create(source, sessionOptions)
+    : await ort.InferenceSession.create(source, sessionOptions);
+  const feedTypes = session.inputNames.includes('token_type_ids');
+
+  /** Runs windows through the model; returns per window the per-token probabilities. */
+  async function run(inputs: readonly ModelInput[]): Promise<Float32Array[][]> {
+    const out: Float32Array[][] = new Array(inputs.length);
+    // Longest first, so each batch holds windows of similar length (little padding).
+    const order = inputs.map((_, i) => i).sort((a, b) => inputs[b]!.inputIds.length - inputs[a]!.inputIds.length);
+    for (let b = 0; b < order.length; b += batchSize) {
+      const idx = order.slice(b, b + batchSize);
+      const L = inputs[idx[0]!]!.inputIds.length;
+      const B = idx.length;
+      const ids = new BigInt64Array(B * L).fill(BigInt(padId));
+      const mask = new BigInt64Array(B * L);
+      const types = new BigInt64Array(B * L);
+      idx.forEach((k, r) => {
+        const w = inputs[k]!;
+        for (let j = 0; j < w.inputIds.length; j++) {
+          ids[r * L + j] = BigInt(w.inputIds[j]!);
+          mask[r * L + j] = 1n;
+          types[r * L + j] = BigInt(w.typeIds[j] ?? 0);
+        }
+      });
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', ids, [B, L]),
+        attention_mask: new ort.Tensor('int64', mask, [B, L]),
+      };
+      if (feedTypes) feeds.token_type_ids = new ort.Tensor('int64', types, [B, L]);
+      const result = await session.run(feeds);
+      const logits = result.logits!.data as Float32Array;
+      idx.forEach((k, r) => {
+        const n = inputs[k]!.inputIds.length;
+        out[k] = softmax(logits.subarray(r * L * numLabels, (r * L + n) * numLabels), numLabels);
+      });
+      for (const t of Object.values(result)) t.dispose?.();
+    }
+    return out;
+  }
+
+  function resolve(o: CallOptions | undefined) {
+    return {
+      strategy: o?.aggregationStrategy !== undefined ? parseStrategy(o.aggregationStrategy) : defaults.strategy,
+      ignoreLabels: o?.ignoreLabels ?? defaults.ignoreLabels,
+      bio: o?.bioConstrained ?? defaults.bio,
+    };
+  }
+
+  async function predictTexts(texts: readonly string[], o?: CallOptions): Promise<TextPrediction[]> {
+    const { strategy, ignoreLabels, bio } = resolve(o);
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new TokentagError(`text ${i} is not a string (got ${t === null ? 'null' : typeof t}); pre-split words need { isSplitIntoWords: true }`);
+    });
+    const tokenized = await tokenizeTexts(tok, texts);
+    const windows = buildWindows(tok, tokenized, maxLength, stride);
+    const nonEmpty = windows.filter((w) => w.specialTokensMask.includes(0));
+    const probsOf = new Map<TextWindow, Float32Array[]>();
+    const probs = await run(nonEmpty);
+    nonEmpty.forEach((w, i) => {
+      const p = probs[i]!;
+      probsOf.set(w, p);
+    });
+    const byText: TextWindow[][] = texts.map(() => []);
+    for (const w of windows) byText[w.textIndex]!.push(w);
+    const aggOpts: AggregateOptions = { strategy, ignoreLabels, viterbi: bio ? scheme : false };
+    return byText.map((ws, ti) => {
+      const text = texts[ti]!;
+      if (!probsOf.has(ws[0]!)) return [];
+      const pred = (w: TextWindow, p: Float32Array[]): TokenizedPrediction => ({
+        text, inputIds: w.inputIds, tokens: w.tokens, offsets: w.offsets, specialTokensMask: w.specialTokensMask, probs: p,
+      });
+      if (ws.length === 1) return postprocess(pred(ws[0]!, probsOf.get(ws[0]!)!), id2label, facts, aggOpts);
+      if (strategy === 'none') return postprocess(stitch(text, ws, tokenized[ti]!.ids.length), id2label, facts, aggOpts);
+      // As Hugging Face: each window post-processed on its own, overlapping entities resolved.
+      const all: GroupedEntity[] = [];
+      for (const w of ws) all.push(...(postprocess(pred(w, probsOf.get(w)!), id2label, facts, aggOpts) as GroupedEntity[]));
+      return aggregateOverlappingEntities(all);
+    });
+
+    /**
+     * Strategy none over several windows (Hugging Face refuses it): one prediction for the whole
+     * text, each token scored by the window where it has the most context on both sides; `index`
+     * is the token's position as if the whole text were one sequence.
+     */
+    function stitch(text: string, ws: readonly TextWindow[], n: number): TokenizedPrediction {
+      const pre = tok.template.prefixIds.length;
+      const owner = responsibleWindows(n, ws.map((w) => w.tokenStart), room);
+      const first = ws[0]!;
+      const last = ws[ws.length - 1]!;
+      const inputIds = [...first.inputIds.slice(0, pre)];
+      const tokens = [...first.tokens.slice(0, pre)];
+      const offsets = [...first.offsets.slice(0, pre)];
+      const mask = [...first.specialTokensMask.slice(0, pre)];
+      const p = [...probsOf.get(first)!.slice(0, pre)];
+      for (let i = 0; i < n; i++) {
+        const w = ws[owner[i]!]!;
+        const j = pre + i - w.tokenStart;
+        inputIds.push(w.inputIds[j]!);
+        tokens.push(w.tokens[j]!);
+        offsets.push(w.offsets[j]!);
+        mask.push(0);
+        p.push(probsOf.get(w)![j]!);
+      }
+      const tail = last.inputIds.length - (pre + Math.min(room, n - last.tokenStart));
+      const from = last.inputIds.length - tail;
+      inputIds.push(...last.inputIds.slice(from));
+      tokens.push(...last.tokens.slice(from));
+      offsets.push(...last.offsets.slice(from));
+      mask.push(...last.specialTokensMask.slice(from));
+      p.push(...probsOf.get(last)!.slice(from));
+      return { text, inputIds, tokens, offsets, specialTokensMask: mask, probs: p };
+    }
+  }
+
+  async function predictWords(sentences: readonly (readonly string[])[], o?: CallOptions): Promise<WordPrediction[]> {
+    const { strategy, ignoreLabels, bio } = resolve(o);
+    sentences.forEach((s, i) => {
+      if (!Array.isArray(s)) throw new TokentagError(`sentence ${i} is not an array of words`);
+      s.forEach((w, j) => {
+        if (typeof w !== 'string') throw new TokentagError(`sentence ${i}, word ${j} is not a string (got ${typeof w})`);
+      });
+    });
+    const encs = await encodeWords(tok, sentences, { maxLength, stride: Math.min(stride, Math.floor(room / 2)) });
+    const probs = await run(encs);
+    const fallback = id2label.includes('O') ? id2label.indexOf('O') : 0;
+    const perWord: (Float32Array | null)[][] = sentences.map((s) => s.map(() => null));
+    encs.forEach((e, k) => {
+      const { scoreStart, scoreEnd } = e.window;
+      const rows = new Map<number, number[]>();
+      e.wordIds.forEach((w, t) => {
+        if (w === null || e.specialTokensMask[t] || w < scoreStart || w >= scoreEnd) return;
+        const r = rows.get(w);
+        if (r) r.push(t);
+        else rows.set(w, [t]);
+      });
+      for (const [w, ts] of rows) perWord[e.sentence]![w] = wordDistribution(ts.map((t) => probs[k]![t]!), strategy);
+    });
+    return sentences.map((words, s) => {
+      const dists = perWord[s]!;
+      let labels: number[];
+      let scores: number[];
+      const present = dists.flatMap((d, i) => (d ? [i] : []));
+      if (bio && present.length > 0) {
+        const path = bioViterbi(present.map((i) => Array.from(dists[i]!, (p) => Math.log(p))), id2label, scheme);
+        labels = dists.map(() => fallback);
+        scores = dists.map(() => 0);
+        present.forEach((i, k) => { labels[i] = path[k]!; scores[i] = dists[i]![path[k]!]!; });
+      } else {
+        labels = dists.map((d) => (d ? argmax(d) : fallback));
+        scores = dists.map((d, i) => (d ? d[labels[i]!]! : 0));
+      }
+      const names = labels.map((l) => id2label[l]!);
+      return { words: [...words], labels: names, scores, entities: groupWords(words, names, scores, ignoreLabels) };
+    });
+  }
+
+  const call = async (input: unknown, o?: CallOptions): Promise<unknown> => {
+    if (o?.isSplitIntoWords) {
+      if (!Array.isArray(input)) throw new TokentagError('isSplitIntoWords: the input must be an array of words or an array of such arrays');
+      if (input.length === 0) throw new TokentagError('isSplitIntoWords: empty input (give at least one sentence)');
+      const batch = input.every((x) => Array.isArray(x));
+      if (!batch && !input.every((x) => typeof x === 'string')) throw new TokentagError('isSplitIntoWords: the input must be string[] (one sentence) or string[][] (a batch), not a mix');
+      const r = await predictWords(batch ? (input as string[][]) : [input as string[]], o);
+      return batch ? r : r[0];
+    }
+    if (typeof input === 'string') return (await predictTexts([input], o))[0];
+    if (Array.isArray(input)) {
+      if (input.length === 0) throw new TokentagError('empty batch: give a text or a non-empty array of texts');
+      return predictTexts(input as string[], o);
+    }
+    throw new TokentagError(`the input must be a string or an array of strings, got ${input === null ? 'null' : typeof input}`);
+  };
+  return Object.assign(call, {
+    task: 'token-classification' as const,
+    id2label,
+    maxLength,
+    tokenizer: tok,
+    config,
+    predictTexts,
+    predictWords,
+    dispose: () => session.release(),
+  }) as unknown as TokenClassificationPipeline;
+}
+
+function argmax(v: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
+
+/** A word's distribution from its sub-tokens': first (none/simple/first), mean (average), or the most confident token's (max). */
+function wordDistribution(rows: readonly Float32Array[], strategy: AggregationStrategy): Float32Array {
+  if (strategy === 'average') {
+    const m = new Float32Array(rows[0]!.length);
+    for (const r of rows) for (let i = 0; i < m.length; i++) m[i]! += r[i]! / rows.length;
+    return m;
+  }
+  if (strategy === 'max') {
+    let best = rows[0]!;
+    for (const r of rows) if (r[argmax(r)]! > best[argmax(best)]!) best = r;
+    return best;
+  }
+  return rows[0]!;
+}
+
+/** Hugging Face's `get_tag`: `B-X` → (B, X), `I-X` → (I, X), anything else → (I, label). */
+function getTag(label: string): [string, string] {
+  if (label.startsWith('B-')) return ['B', label.slice(2)];
+  if (label.startsWith('I-')) return ['I', label.slice(2)];
+  return ['I', label];
+}
+
+/** Groups labelled words into entities as `group_entities` does; `ignoreLabels` applied after grouping. */
+export function groupWords(words: readonly string[], labels: readonly string[], scores: readonly number[], ignoreLabels: readonly string[]): WordEntity[] {
+  const starts: number[] = [];
+  let c = 0;
+  for (const w of words) { starts.push(c); c += w.length + 1; }
+  const out: WordEntity[] = [];
+  let open: { type: string; from: number; to: number; sum: number } | null = null;
+  const close = () => {
+    if (!open) return;
+    const n = open.to - open.from;
+    out.push({
+      entity_group: open.type,
+      score: open.sum / n,
+      word: words.slice(open.from, open.to).join(' '),
+      start: starts[open.from]!,
+      end: starts[open.to - 1]! + words[open.to - 1]!.length,
+      wordStart: open.from,
+      wordEnd: open.to,
+    });
+    open = null;
+  };
+  labels.forEach((l, i) => {
+    const [bi, type] = getTag(l);
+    if (open && open.type === type && bi !== 'B') { open.to = i + 1; open.sum += scores[i]!; return; }
+    close();
+    open = { type, from: i, to: i + 1, sum: scores[i]! };
+  });
+  close();
+  return out.filter((e) => !ignoreLabels.includes(e.entity_group));
+}
