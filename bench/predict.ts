@@ -1,0 +1,77 @@
+/**
+ * Token-classification inference: tokentag's pipeline against transformers.js's pipeline on the
+ * same exported ONNX model and tokenizer, in the same process.
+ *
+ *   npx tsx bench/predict.ts [--sentences 3453] [--batch-size 32]
+ *
+ * Model: a bert-tiny-sized BERT (2 layers, hidden 128, 2 heads, 9 CoNLL labels) initialised by
+ * tokentag (seed 42), a WordPiece vocabulary of 8000 trained on the synthetic corpus; input: the
+ * synthetic corpus's test split, 3,453 sentences (the size of CoNLL-2003 test), as raw text.
+ * Both pipelines run strategy 'simple' (transformers.js supports none/simple only).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { env, pipeline as hfPipeline } from '@huggingface/transformers';
+import { CONLL2003_NER, syntheticNer } from '../src/data/index.ts';
+import { architectureFor, createConfig, saveTokenClassifier } from '../src/models/index.ts';
+import { exportOnnx } from '../src/models/export.ts';
+import { saveTokenizerFiles, trainWordPiece } from '../src/tokenize/index.ts';
+import { pipeline } from '../src/pipeline/index.ts';
+
+const { values } = parseArgs({ options: { sentences: { type: 'string', default: '3453' }, 'batch-size': { type: 'string', default: '32' }, latency: { type: 'string', default: '300' } } });
+const N = Number(values.sentences);
+const BS = Number(values['batch-size']);
+const LAT = Number(values.latency);
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-bench-predict-'));
+const id = 'bert-tiny';
+const dir = path.join(root, id);
+const data = syntheticNer({ train: 3000, validation: 1, test: N });
+const tok = await trainWordPiece(data.get('train').column('tokens'), { vocabSize: 8000, lowercase: false, modelMaxLength: 512 });
+const config = createConfig('bert', { vocab_size: tok.vocabSize, hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512, max_position_embeddings: 512, id2label: [...CONLL2003_NER] });
+saveTokenClassifier(dir, config, architectureFor(config).init(config, 42));
+saveTokenizerFiles(tok, dir);
+exportOnnx(dir);
+const texts = data.get('test').column('tokens').map((t) => (t as string[]).join(' '));
+const words = texts.reduce((a, t) => a + t.split(' ').length, 0);
+console.log(`model: bert ${config.numHiddenLayers}×${config.hiddenSize}, vocab ${tok.vocabSize}; ${texts.length} sentences, ${words} words; batch ${BS}; ${os.cpus().length} CPUs`);
+
+const ours = await pipeline('ner', { model: dir, aggregationStrategy: 'simple', batchSize: BS });
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.localModelPath = root;
+const theirs = await hfPipeline('token-classification', id, { local_files_only: true, dtype: 'fp32' });
+
+async function throughput(name: string, f: (batch: string[]) => Promise<unknown>): Promise<number> {
+  await f(texts.slice(0, BS)); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < texts.length; i += BS) await f(texts.slice(i, i + BS));
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${name.padEnd(16)} ${(texts.length / s).toFixed(0).padStart(7)} sentences/s  (${s.toFixed(2)} s)`);
+  return texts.length / s;
+}
+async function latency(name: string, f: (t: string) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 20; i++) await f(texts[i]!);
+  const ms: number[] = [];
+  for (let i = 0; i < Math.min(LAT, texts.length); i++) {
+    const t0 = performance.now();
+    await f(texts[i]!);
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!;
+  console.log(`${name.padEnd(16)} single sentence p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms`);
+  return q(0.5);
+}
+
+const a = await throughput('tokentag', (b) => ours(b));
+const b = await throughput('transformers.js', (x) => theirs(x, { aggregation_strategy: 'simple' } as never));
+console.log(`throughput ratio tokentag / transformers.js: ${(a / b).toFixed(2)}×`);
+const la = await latency('tokentag', (t) => ours(t));
+const lb = await latency('transformers.js', (t) => theirs(t, { aggregation_strategy: 'simple' } as never));
+console.log(`p50 latency ratio transformers.js / tokentag: ${(lb / la).toFixed(2)}×`);
+await ours.dispose();
+await theirs.dispose();
+fs.rmSync(root, { recursive: true, force: true });

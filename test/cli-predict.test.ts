@@ -1,0 +1,106 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../src/cli/main.ts';
+import { loadTokenClassifier, saveTokenClassifier } from '../src/models/index.ts';
+import { saveTokenizerFiles, trainWordPiece } from '../src/tokenize/index.ts';
+
+/** As test/pipeline/pipeline.test.ts: the random BERT fixture, sharpened head, a WordPiece tokenizer. */
+async function makeModel(root: string, name: string): Promise<string> {
+  const dir = path.join(root, name);
+  const { config, params } = loadTokenClassifier(path.join(import.meta.dirname, 'fixtures', 'models', 'bert'));
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  for (const [name, scale] of [['classifier.weight', 0.6], ['classifier.bias', 0.5]] as const) {
+    const d = params.get(name)!.data as Float32Array;
+    for (let i = 0; i < d.length; i++) d[i] = rand() * scale;
+  }
+  saveTokenClassifier(dir, config, params);
+  const words = ['Zürich', 'Paris', 'London', 'Berlin', 'Ada', 'Lovelace', 'Alan', 'Turing', 'lived', 'in', 'the', 'city', 'of', 'and', 'went', 'to', 'met', 'with', '😀'];
+  saveTokenizerFiles(await trainWordPiece([words], { vocabSize: 100, lowercase: false, modelMaxLength: 64 }), dir);
+  return dir;
+}
+
+async function cli(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => { out += t; }, err: (t) => { err += t; } });
+  return { code, out, err };
+}
+
+let root = '';
+let dir = '';
+before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-cli-predict-'));
+  dir = await makeModel(root, 'model');
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('tokentag predict', () => {
+  it('texts as arguments → JSON', async () => {
+    const one = await cli(['predict', '--model', dir, '--aggregation', 'simple', '--ignore-labels', '', 'Ada Lovelace met Alan Turing in Zürich']);
+    assert.equal(one.code, 0, one.err);
+    const r = JSON.parse(one.out);
+    assert.ok(Array.isArray(r) && r.length > 0 && 'entity_group' in r[0]);
+    const two = await cli(['predict', '--model', dir, 'Paris', 'London and Berlin']);
+    assert.equal(two.code, 0, two.err);
+    assert.equal(JSON.parse(two.out).length, 2);
+  });
+
+  it('--input text / JSONL → JSONL, one line per input line', async () => {
+    const txt = path.join(root, 'in.txt');
+    fs.writeFileSync(txt, 'Ada lived in Paris\n\nAlan went to Zürich 😀\n');
+    const a = await cli(['predict', '--model', dir, '--input', txt, '--ignore-labels', '']);
+    assert.equal(a.code, 0, a.err);
+    const lines = a.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 3);
+    assert.equal(lines[1].text, '');
+    for (const l of lines) for (const e of l.entities) assert.equal(l.text.slice(e.start, e.end), e.word.replace(/^##/, ''));
+    const jsonl = path.join(root, 'in.jsonl');
+    fs.writeFileSync(jsonl, `${JSON.stringify({ text: 'Ada lived in Paris' })}\n${JSON.stringify({ tokens: ['Alan', 'Turing', 'in', 'London'] })}\n`);
+    const out = path.join(root, 'out.jsonl');
+    const b = await cli(['predict', '--model', dir, '--input', jsonl, '--output', out, '--batch-size', '1']);
+    assert.equal(b.code, 0, b.err);
+    const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(rows.length, 2);
+    assert.ok(Array.isArray(rows[0].entities));
+    assert.deepEqual(rows[1].tokens, ['Alan', 'Turing', 'in', 'London']);
+    assert.equal(rows[1].labels.length, 4);
+  });
+
+  it('--format conll on a CoNLL file is scored by tokentag score', async () => {
+    const gold = path.join(root, 'gold.conll');
+    const sents = Array.from({ length: 300 }, (_, i) => (i % 2 ? [['Ada', 'B-PER'], ['lived', 'O'], ['in', 'O'], ['Paris', 'B-LOC']] : [['Alan', 'B-PER'], ['Turing', 'I-PER'], ['went', 'O'], ['to', 'O'], ['Zürich', 'B-LOC']]));
+    fs.writeFileSync(gold, '-DOCSTART- O\n\n' + sents.map((s) => s.map((t) => t.join(' ')).join('\n')).join('\n\n') + '\n');
+    const pred = path.join(root, 'pred.conll');
+    const p = await cli(['predict', '--model', dir, '--input', gold, '--format', 'conll', '--output', pred, '--bio']);
+    assert.equal(p.code, 0, p.err);
+    const predLines = fs.readFileSync(pred, 'utf8').split('\n').filter((l) => l !== '');
+    assert.equal(predLines.length, sents.flat().length);
+    const s = await cli(['score', '--gold', gold, '--pred', pred, '--json']);
+    assert.equal(s.code, 0, s.err);
+    const scores = JSON.parse(s.out);
+    assert.ok(scores.overall_accuracy >= 0 && scores.overall_accuracy <= 1);
+  });
+
+  it('usage and input errors', async () => {
+    const none = await cli(['predict', '--model', dir]);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /give texts as arguments or --input FILE/);
+    const bad = await cli(['predict', '--model', dir, '--aggregation', 'best', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /aggregation strategy must be one of/);
+    const conllText = await cli(['predict', '--model', dir, '--format', 'conll', 'x']);
+    assert.equal(conllText.code, 2);
+    const j = path.join(root, 'bad.jsonl');
+    fs.writeFileSync(j, '{"text": "ok"}\n{"nope": 1}\n');
+    const badLine = await cli(['predict', '--model', dir, '--input', j]);
+    assert.notEqual(badLine.code, 0);
+    assert.match(badLine.err, /bad\.jsonl:2: expected an object with "text"/);
+    const noModel = await cli(['predict', '--model', path.join(root, 'missing'), 'x']);
+    assert.notEqual(noModel.code, 0);
+    assert.match(noModel.err, /no such model directory/);
+  });
+});
