@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from '../src/cli/command.ts';
-import { main } from '../src/cli/main.ts';
+import { runCli } from './helpers/cli.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/data/', import.meta.url));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t) };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 test('prints counts per split and label, and the first example aligned', async () => {
   const { code, out, err } = await run('data', 'inspect', '--dataset', join(fixtures, 'conll2003'), '--labels', 'conll2003');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { main } from '../src/cli/main.ts';
-import type { CliIO } from '../src/cli/command.ts';
+import { runCli } from './helpers/cli.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'models');
 const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-cli-export-'));
@@ -18,13 +18,7 @@ function copyFixture(name: string, as = name): string {
   return dir;
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t) };
-  const code = await main(['export', 'onnx', ...argv], io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli('export', 'onnx', ...argv);
 
 test('exports DIR/onnx/model.onnx and prints path, size, inputs and outputs', async () => {
   const dir = copyFixture('bert');

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.ts';
-import type { CliIO } from '../src/cli/command.ts';
+import { runCli } from './helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tokentag-score-'));
 function file(name: string, content: string | Uint8Array): string {
@@ -14,13 +13,7 @@ function file(name: string, content: string | Uint8Array): string {
   return path;
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t) };
-  const code = await main(['score', ...argv], io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli('score', ...argv);
 
 // The seqeval README example as CoNLL files (tokens invented).
 const GOLD = file(

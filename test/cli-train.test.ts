@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.ts';
-import type { CliIO } from '../src/cli/command.ts';
 import { writeSyntheticConll } from '../src/data/synthetic.ts';
+import { runCli } from './helpers/cli.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-cli-train-'));
 const data = join(root, 'data');
@@ -16,13 +15,7 @@ before(async () => {
   await writeSyntheticConll(data, { train: 24, validation: 8, test: 8 });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t) };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const TINY = ['--model', 'bert-tiny', '--vocab-size', '150', '--batch-size', '4', '--epochs', '1'];
 
