@@ -17,6 +17,7 @@ import { exportGraph } from '../models/export.ts';
 import { loadTokenClassifier } from '../models/checkpoint.ts';
 import { maxSequenceLength, readConfig, type ModelConfig } from '../models/config.ts';
 import { encodeWords, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
+import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
 import { bioViterbi } from './viterbi.ts';
 import type {
@@ -198,24 +199,16 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
     const order = inputs.map((_, i) => i).sort((a, b) => inputs[b]!.inputIds.length - inputs[a]!.inputIds.length);
     for (let b = 0; b < order.length; b += batchSize) {
       const idx = order.slice(b, b + batchSize);
-      const L = inputs[idx[0]!]!.inputIds.length;
-      const B = idx.length;
-      const ids = new BigInt64Array(B * L).fill(BigInt(padId));
-      const mask = new BigInt64Array(B * L);
-      const types = new BigInt64Array(B * L);
-      idx.forEach((k, r) => {
-        const w = inputs[k]!;
-        for (let j = 0; j < w.inputIds.length; j++) {
-          ids[r * L + j] = BigInt(w.inputIds[j]!);
-          mask[r * L + j] = 1n;
-          types[r * L + j] = BigInt(w.typeIds[j] ?? 0);
-        }
-      });
+      const batch = collate(
+        idx.map((k) => ({ inputIds: inputs[k]!.inputIds, ...(feedTypes ? { tokenTypeIds: inputs[k]!.typeIds } : {}) })),
+        { padTokenId: padId },
+      );
+      const [B, L] = batch.input_ids.dims as [number, number];
       const feeds: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor('int64', ids, [B, L]),
-        attention_mask: new ort.Tensor('int64', mask, [B, L]),
+        input_ids: new ort.Tensor('int64', batch.input_ids.data, [B, L]),
+        attention_mask: new ort.Tensor('int64', batch.attention_mask.data, [B, L]),
       };
-      if (feedTypes) feeds.token_type_ids = new ort.Tensor('int64', types, [B, L]);
+      if (batch.token_type_ids) feeds.token_type_ids = new ort.Tensor('int64', batch.token_type_ids.data, [B, L]);
       const result = await session.run(feeds);
       const logits = result.logits!.data as Float32Array;
       idx.forEach((k, r) => {
