@@ -4,23 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Rng } from '../../src/data/rng.ts';
-import { architectureFor, createConfig, loadTokenClassifier, readSafetensors } from '../../src/models/index.ts';
+import { architectureFor, loadTokenClassifier, readSafetensors } from '../../src/models/index.ts';
 import { latestCheckpoint, listCheckpoints, readCheckpoint, rotateCheckpoints, TrainerCheckpointError, writeCheckpoint } from '../../src/train/checkpoint.ts';
 import type { EvalFeature } from '../../src/train/evaluate.ts';
 import { Trainer } from '../../src/train/trainer.ts';
+import { tinyBertConfig } from './tiny-bert.ts';
 
 const LABELS = ['O', 'B-LOC', 'I-LOC'];
-const config = createConfig('bert', {
-  vocab_size: 50,
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 32,
-  max_position_embeddings: 32,
-  hidden_dropout_prob: 0,
-  attention_probs_dropout_prob: 0,
-  id2label: LABELS,
-});
+const config = tinyBertConfig(LABELS);
 const arch = architectureFor(config);
 
 /** One token per word; label = which third of 5..49 the token id is in. [CLS] 2, [SEP] 3. */

@@ -5,26 +5,17 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Rng } from '../../src/data/rng.ts';
 import { type TensorBatch, TrainingSession } from '../../src/engine/runtime.ts';
-import { architectureFor, createConfig } from '../../src/models/index.ts';
+import { architectureFor } from '../../src/models/index.ts';
 import { batches, type EncodedFeature } from '../../src/train/batching.ts';
 import { readCheckpoint } from '../../src/train/checkpoint.ts';
 import { type EvalFeature, evaluateModel } from '../../src/train/evaluate.ts';
 import { ProgressBar } from '../../src/train/progress.ts';
 import { LrSchedule } from '../../src/train/schedule.ts';
 import { Trainer, TrainingStoppedError } from '../../src/train/trainer.ts';
+import { tinyBertConfig } from './tiny-bert.ts';
 
 const LABELS = ['O', 'B-PER', 'I-PER'];
-const config = createConfig('bert', {
-  vocab_size: 50,
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 32,
-  max_position_embeddings: 32,
-  hidden_dropout_prob: 0,
-  attention_probs_dropout_prob: 0,
-  id2label: LABELS,
-});
+const config = tinyBertConfig(LABELS);
 const arch = architectureFor(config);
 
 /**
