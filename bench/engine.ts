@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { tensor } from '../src/engine/dtype.ts';
+import { sizeOf, tensor } from '../src/engine/dtype.ts';
 import { GraphBuilder } from '../src/engine/graph.ts';
 import { serializeModel } from '../src/engine/onnx.ts';
 import { TrainingSession } from '../src/engine/runtime.ts';
@@ -90,7 +90,7 @@ const tokens = B * T;
 const nonEmbedding = bert
   .paramShapes(config)
   .filter((p) => !p.name.includes('_embeddings.'))
-  .reduce((n, p) => n + p.dims.reduce((a, d) => a * d, 1), 0);
+  .reduce((n, p) => n + sizeOf(p.dims), 0);
 const flops = 6 * nonEmbedding * tokens + 12 * config.numHiddenLayers * B * T * T * config.hiddenSize;
 const achieved = flops / stepTime / 1e9;
 console.log(`median step ${stepTime.toFixed(2)} s (${(tokens / stepTime).toFixed(0)} tokens/s), ${(flops / 1e9).toFixed(0)} GFLOP per step`);

@@ -45,7 +45,7 @@ if (Object.entries(MALLOC_ENV).some(([k, v]) => process.env[k] !== v)) {
   process.exit(r.status ?? 1);
 }
 
-const { tensor } = await import('../src/engine/dtype.ts');
+const { sizeOf, tensor } = await import('../src/engine/dtype.ts');
 const { TrainingSession } = await import('../src/engine/runtime.ts');
 const { syntheticNer } = await import('../src/data/index.ts');
 const { architectureFor, createConfig } = await import('../src/models/index.ts');
@@ -209,7 +209,7 @@ for (const key of values.shapes!.split(',').map((s) => s.trim())) {
     id2label: [...labelNames],
   });
   const arch = architectureFor(config);
-  const nParams = arch.paramShapes(config).reduce((n, p) => n + p.dims.reduce((a, d) => a * d, 1), 0);
+  const nParams = arch.paramShapes(config).reduce((n, p) => n + sizeOf(p.dims), 0);
   const runBatches = epoch.slice(0, WARMUP + shape.steps);
   if (runBatches.length < WARMUP + shape.steps) throw new Error(`only ${epoch.length} batches in an epoch`);
   console.log(

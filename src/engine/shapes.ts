@@ -1,4 +1,4 @@
-import type { DType, TensorData } from './dtype.ts';
+import { type DType, type TensorData, onnxDataType, sizeOf } from './dtype.ts';
 import { type Attrs, type Dim, GraphError, type Shape, type Value } from './graph.ts';
 
 /** What shape inference knows about one output. */
@@ -12,7 +12,8 @@ export type ShapeOf = (v: Value) => Shape | undefined;
 
 type Rule = (ins: readonly (Value | undefined)[], attrs: Attrs, constantOf: (v: Value) => TensorData | undefined, shapeOf: ShapeOf) => Inferred[];
 
-const dtypeByCode: Record<number, DType> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
+/** `Cast`'s `to` codes back to element types: the inverse of `onnxDataType`. */
+const dtypeByCode: Record<number, DType> = Object.fromEntries(Object.entries(onnxDataType).map(([d, code]) => [code, d as DType]));
 
 function need(ins: readonly (Value | undefined)[], i: number): Value {
   const v = ins[i];
@@ -189,7 +190,7 @@ const rules: Record<string, Rule> = {
     const out: Dim[] = target.map((d, i) => (d === 0 ? (x.shape?.[i] ?? null) : d === -1 ? null : d));
     const known = x.shape?.every((d) => typeof d === 'number');
     if (known) {
-      const total = (x.shape as number[]).reduce((p, d) => p * d, 1);
+      const total = sizeOf(x.shape as number[]);
       const fixed = out.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
       const inferIdx = out.indexOf(null);
       if (inferIdx >= 0) out[inferIdx] = total / fixed;
