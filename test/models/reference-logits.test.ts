@@ -1,5 +1,7 @@
 /**
- * The forward pass of each architecture against Hugging Face transformers: the fixtures under
+ * The forward pass of each architecture against reference logits from an independent PyTorch
+ * implementation of Hugging Face's modeling code (transformers itself cannot run on the torch
+ * available here; see test/fixtures/models/README.md). The fixtures under
  * test/fixtures/models/<name>/ (config.json, model.safetensors, expected.json with input_ids,
  * attention_mask, optional token_type_ids and the reference logits) are made by
  * scripts/make-model-fixtures.py. The logits must match to 1e-4 (absolute), padded positions included.
@@ -43,9 +45,9 @@ const fixtureDirs = fs.existsSync(FIXTURES)
   ? fs.readdirSync(FIXTURES).filter((d) => fs.existsSync(path.join(FIXTURES, d, 'expected.json')) && fs.existsSync(path.join(FIXTURES, d, 'config.json')))
   : [];
 
-describe('reference logits (Hugging Face transformers)', () => {
+describe('reference logits (independent PyTorch implementation)', () => {
   if (fixtureDirs.length === 0) {
-    it('needs fixtures', { skip: `no reference fixtures in ${FIXTURES}: run scripts/make-model-fixtures.py (needs torch + transformers) to create them` }, () => {});
+    it('needs fixtures', { skip: `no reference fixtures in ${FIXTURES}: run /usr/bin/python3 scripts/make-model-fixtures.py (needs Debian's python3-torch) to create them` }, () => {});
     return;
   }
   for (const name of fixtureDirs) {
