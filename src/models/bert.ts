@@ -76,7 +76,10 @@ export function tokenClassifierModels(forward: TokenClassifierForward, numLabels
 /** `[0, 1, …, seq−1]` for the sequence axis of `ids`, kept dynamic (BERT's `position_ids` buffer, sliced). */
 export function sequencePositions(b: GraphBuilder, ids: Value): Value {
   const seqLen = b.squeeze(b.slice(b.shape(ids), [1], [2], [0]), [0]);
-  return b.op1('Range', [b.scalar(0, 'int64'), seqLen, b.scalar(1, 'int64')]);
+  const positions = b.op1('Range', [b.scalar(0, 'int64'), seqLen, b.scalar(1, 'int64')]);
+  // Range's length is the sequence axis of `ids`; saying so keeps that axis symbolic downstream
+  // (the logits stay [batch, sequence, labels] instead of [batch, ?, labels]).
+  return ids.shape ? b.refineShape(positions, [ids.shape[1] ?? null]) : positions;
 }
 
 // ---- parameters ----------------------------------------------------------------------------
