@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { TokentagError } from '../errors.ts';
 import { writeFilesAtomic } from '../io/atomic.ts';
 import { lowerComposites } from './composite.ts';
+import { elideOutputIdentities } from './passes.ts';
 import { onnxDataType, type TensorData } from './dtype.ts';
 import type { Attr, Graph, Value } from './graph.ts';
 
@@ -68,7 +69,7 @@ function attribute(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
 
 /** Encodes a graph as an ONNX ModelProto (IR version 8, default domain at the graph's opset). */
 export function serializeModel(source: Graph, opts: SerializeOptions = {}): SerializedModel {
-  const graph = lowerComposites(source);
+  const graph = elideOutputIdentities(lowerComposites(source));
   let total = 0;
   for (const t of graph.initializers.values()) total += t.data.byteLength;
   const externalFile = opts.externalData ?? total > PROTOBUF_LIMIT ? (opts.externalDataFile ?? `${graph.name}.onnx_data`) : undefined;

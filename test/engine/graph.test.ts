@@ -84,3 +84,21 @@ test('weights can live in an external data file (as graphs over 2 GiB must), and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('output renames are spelled without Identity copies, and the model still runs', async () => {
+  const b = new GraphBuilder('rename');
+  const x = b.input('x', 'float32', [2]);
+  const y = b.add(x, b.scalar(1));
+  b.output(b.mul(y, b.scalar(2)), 'doubled'); // a node output consumed by nobody else
+  b.output(y, 'plus_one'); // a node output that another node also reads
+  b.output(x, 'echo'); // a graph input: needs its Identity
+  const decoded = onnxProto.onnx.ModelProto.decode(serializeModel(b.build()).model);
+  const ops = decoded.graph!.node!.map((n) => n.opType);
+  assert.deepEqual(ops.filter((o) => o === 'Identity').length, 1, ops.join(' '));
+  const s = await ort.InferenceSession.create(serializeModel(b.build()).model);
+  const r = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2), [2]) });
+  assert.deepEqual(Array.from(r.doubled!.data as Float32Array), [4, 6]);
+  assert.deepEqual(Array.from(r.plus_one!.data as Float32Array), [2, 3]);
+  assert.deepEqual(Array.from(r.echo!.data as Float32Array), [1, 2]);
+  await s.release();
+});
