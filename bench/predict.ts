@@ -19,6 +19,9 @@ import { architectureFor, createConfig, saveTokenClassifier } from '../src/model
 import { exportOnnx } from '../src/models/export.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../src/tokenize/index.ts';
 import { pipeline } from '../src/pipeline/index.ts';
+import { loadTokenizer } from '../src/tokenize/index.ts';
+import { type CollatedBatch, collate } from '../src/train/batching.ts';
+import * as ort from 'onnxruntime-node';
 
 const { values } = parseArgs({ options: { sentences: { type: 'string', default: '3453' }, 'batch-size': { type: 'string', default: '32' }, latency: { type: 'string', default: '300' } } });
 const N = Number(values.sentences);
@@ -69,6 +72,29 @@ async function latency(name: string, f: (t: string) => Promise<unknown>): Promis
 const a = await throughput('tokentag', (b) => ours(b));
 const b = await throughput('transformers.js', (x) => theirs(x, { aggregation_strategy: 'simple' } as never));
 console.log(`throughput ratio tokentag / transformers.js: ${(a / b).toFixed(2)}×`);
+
+// The model alone: the same chunks, tokenized beforehand (not timed), sorted by length and padded
+// as the pipeline does, through one ONNX Runtime session on the same file. Both pipelines run this
+// model, so what is left of their time is their own overhead.
+{
+  const tokenizer = await loadTokenizer(dir);
+  const session = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'));
+  const prepared: CollatedBatch[] = [];
+  for (let i = 0; i < texts.length; i += BS) {
+    const encs = await tokenizer.binding.encodeBatch(texts.slice(i, i + BS), { addSpecialTokens: true });
+    const ids = encs.map((e) => Array.from(e.getIds())).sort((x, y) => y.length - x.length);
+    prepared.push(collate(ids.map((inputIds) => ({ inputIds, tokenTypeIds: inputIds.map(() => 0) }))));
+  }
+  const feeds = prepared.map((c) =>
+    Object.fromEntries(Object.entries(c).map(([k, t]) => [k, new ort.Tensor('int64', (t as CollatedBatch['input_ids']).data, (t as CollatedBatch['input_ids']).dims as number[])])),
+  );
+  await session.run(feeds[0]!);
+  const t0 = performance.now();
+  for (const f of feeds) await session.run(f);
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${'model alone'.padEnd(16)} ${(texts.length / s).toFixed(0).padStart(7)} sentences/s  (${s.toFixed(2)} s: ${((s / (texts.length / a)) * 100).toFixed(0)}% of tokentag's pipeline time)`);
+  await session.release();
+}
 const la = await latency('tokentag', (t) => ours(t));
 const lb = await latency('transformers.js', (t) => theirs(t, { aggregation_strategy: 'simple' } as never));
 console.log(`p50 latency ratio transformers.js / tokentag: ${(lb / la).toFixed(2)}×`);
