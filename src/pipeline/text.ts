@@ -59,15 +59,104 @@ export function utf16Offsets(text: string, offsets: [number, number][]): [number
   return offsets;
 }
 
-/** Tokenizes texts (no special tokens), in one parallel batch in the Rust library. */
+/**
+ * Tokenizes texts (no special tokens). Texts a BERT-style tokenizer would split into words by
+ * whitespace and ASCII punctuation alone (see {@link asciiWordSplitter}) are split here and
+ * their words looked up in the tokenizer's word cache (unseen words go to the Rust library in
+ * one batch): the same tokens and offsets as encoding the whole text, without a round trip to
+ * the library for every text. Every other text is encoded whole by the library, in one batch.
+ */
 export async function tokenizeTexts(tok: FastTokenizer, texts: readonly string[]): Promise<TextTokens[]> {
-  if (texts.length === 0) return [];
-  const encs = await tok.binding.encodeBatch(texts as string[], { addSpecialTokens: false });
-  return encs.map((e, i) => ({
-    ids: e.getIds(),
-    tokens: e.getTokens(),
-    offsets: utf16Offsets(texts[i]!, e.getOffsets().map((o) => [o[0]!, o[1]!] as [number, number])),
-  }));
+  const out: TextTokens[] = new Array(texts.length);
+  const split = asciiWordSplitter(tok);
+  const slow: number[] = [];
+  const fast: { text: number; words: string[]; starts: number[] }[] = [];
+  texts.forEach((text, i) => {
+    const words = split?.(text);
+    if (words) fast.push({ text: i, ...words });
+    else slow.push(i);
+  });
+  if (fast.length > 0) {
+    const pieces = await tok.encodeWordPieces(fast.flatMap((f) => f.words));
+    let k = 0;
+    for (const f of fast) {
+      const ids: number[] = [];
+      const tokens: string[] = [];
+      const offsets: [number, number][] = [];
+      for (let w = 0; w < f.words.length; w++, k++) {
+        const p = pieces[k]!;
+        const at = f.starts[w]!;
+        for (let j = 0; j < p.ids.length; j++) {
+          ids.push(p.ids[j]!);
+          tokens.push(p.tokens[j]!);
+          offsets.push([at + p.offsets[j]![0], at + p.offsets[j]![1]]);
+        }
+      }
+      out[f.text] = { ids, tokens, offsets };
+    }
+  }
+  if (slow.length > 0) {
+    const encs = await tok.binding.encodeBatch(slow.map((i) => texts[i]!), { addSpecialTokens: false });
+    slow.forEach((i, k) => {
+      const e = encs[k]!;
+      out[i] = { ids: e.getIds(), tokens: e.getTokens(), offsets: utf16Offsets(texts[i]!, e.getOffsets().map((o) => [o[0]!, o[1]!] as [number, number])) };
+    });
+  }
+  return out;
+}
+
+/** Normalizers that leave printable ASCII as it is, up to case (which the word's own encoding applies). */
+const ASCII_SAFE_NORMALIZERS = new Set(['BertNormalizer', 'Lowercase', 'NFC', 'NFD', 'NFKC', 'NFKD', 'StripAccents']);
+/** Printable ASCII plus tab, newline and carriage return: no control characters for `clean_text` to drop. */
+const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
+const splitters = new WeakMap<FastTokenizer, ((text: string) => { words: string[]; starts: number[] } | undefined) | null>();
+
+/**
+ * For a WordPiece tokenizer with `BertPreTokenizer` (and an ASCII-preserving normalizer), a
+ * function that splits a plain-ASCII text into the words that pre-tokenizer makes (runs of
+ * characters between whitespace, each ASCII punctuation character on its own), with their
+ * UTF-16 starts; `undefined` for a text it cannot vouch for (non-ASCII, control characters, or
+ * an added token such as `[MASK]` inside, which the library matches before splitting). `null`
+ * when the tokenizer is of another kind.
+ */
+export function asciiWordSplitter(tok: FastTokenizer): ((text: string) => { words: string[]; starts: number[] } | undefined) | null {
+  let f = splitters.get(tok);
+  if (f !== undefined) return f;
+  const j = tok.json;
+  const norm = j.normalizer as { type?: string; normalizers?: { type?: string }[] } | null | undefined;
+  const normOk = !norm || (norm.type === 'Sequence' ? (norm.normalizers ?? []).every((n) => ASCII_SAFE_NORMALIZERS.has(n.type ?? '')) : ASCII_SAFE_NORMALIZERS.has(norm.type ?? ''));
+  const ok = normOk && j.pre_tokenizer?.type === 'BertPreTokenizer' && j.model?.type === 'WordPiece';
+  const added = (j.added_tokens ?? []).map((t) => t.content.toLowerCase()).filter((c) => c !== '');
+  f = ok ? (text) => (PLAIN_ASCII.test(text) && !added.some((c) => text.toLowerCase().includes(c)) ? splitAsciiWords(text) : undefined) : null;
+  splitters.set(tok, f);
+  return f;
+}
+
+/** ASCII punctuation as Rust's `is_ascii_punctuation` (what `BertPreTokenizer` isolates). */
+function isAsciiPunct(c: number): boolean {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+}
+
+function splitAsciiWords(text: string): { words: string[]; starts: number[] } {
+  const words: string[] = [];
+  const starts: number[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const space = c === 32 || c === 9 || c === 10 || c === 13;
+    if (space || isAsciiPunct(c)) {
+      if (start >= 0) {
+        words.push(text.slice(start, i));
+        starts.push(start);
+        start = -1;
+      }
+      if (!space) {
+        words.push(text[i]!);
+        starts.push(i);
+      }
+    } else if (start < 0) start = i;
+  }
+  return { words, starts };
 }
 
 /** The default overlap in tokens between consecutive windows: `min(128, ⌊room / 2⌋)`. */
