@@ -10,7 +10,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { TokentagError } from '../errors.ts';
 import { serializeModel } from '../engine/onnx.ts';
 import { exportGraph } from '../models/export.ts';
@@ -19,6 +18,8 @@ import { maxSequenceLength, readConfig, type ModelConfig } from '../models/confi
 import { encodeWords, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
 import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
+import { planBatches } from './batch-plan.ts';
+import { createRunner, defaultWorkers, type RunnerTensor } from './runner.ts';
 import { bioViterbi } from './viterbi.ts';
 import type {
   AggregateOptions,
@@ -43,8 +44,18 @@ export interface PipelineOptions {
   ignoreLabels?: readonly string[];
   /** Overlap in tokens between windows of a long text. Default `min(128, ⌊room / 2⌋)`. */
   stride?: number;
-  /** Windows per ONNX Runtime call. Default 32. */
+  /**
+   * At most this many windows per ONNX Runtime run. Default 32. Within that, each call's windows
+   * are sorted by length and grouped so that padding plus the per-run cost is least (see
+   * batch-plan.ts).
+   */
   batchSize?: number;
+  /**
+   * Worker threads with an ONNX Runtime session each, running batches side by side (0: run the
+   * model on the calling thread). Default 2 on a machine with two cores or more, else 0. Each
+   * worker holds its own copy of the model.
+   */
+  workers?: number;
   /**
    * Constrained decoding (Viterbi over log-probabilities): no `I-X` after `O` or after another
    * type (IOB2; IOBES when the labels have `E-`/`S-`). Per token for none/simple, per word for
@@ -53,7 +64,7 @@ export interface PipelineOptions {
   bioConstrained?: boolean;
   /** Override the model's maximum length in tokens (special tokens included); never above the model's. */
   maxLength?: number;
-  /** ONNX Runtime intra-op threads (default: ONNX Runtime's). */
+  /** ONNX Runtime intra-op threads per session (default: the cores divided among the workers; ONNX Runtime's own without workers). */
   intraOpNumThreads?: number;
 }
 
@@ -185,38 +196,36 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
   const padId = padIdOf(tok, config);
   const scheme: ViterbiScheme = id2label.some((l) => /^[ES]-/.test(l)) ? 'IOBES' : 'IOB2';
 
-  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-  const session = typeof source === 'string'
-    ? await ort.InferenceSession.create(source, sessionOptions)
-    : await ort.InferenceSession.create(source, sessionOptions);
-  const feedTypes = session.inputNames.includes('token_type_ids');
+  const runner = await createRunner(source, {
+    workers: options.workers ?? defaultWorkers(),
+    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+  });
+  const feedTypes = runner.inputNames.includes('token_type_ids');
 
   /** Runs windows through the model; returns per window the per-token probabilities. */
   async function run(inputs: readonly ModelInput[]): Promise<Float32Array[][]> {
     const out: Float32Array[][] = new Array(inputs.length);
-    // Longest first, so each batch holds windows of similar length (little padding).
-    const order = inputs.map((_, i) => i).sort((a, b) => inputs[b]!.inputIds.length - inputs[a]!.inputIds.length);
-    for (let b = 0; b < order.length; b += batchSize) {
-      const idx = order.slice(b, b + batchSize);
-      const batch = collate(
-        idx.map((k) => ({ inputIds: inputs[k]!.inputIds, ...(feedTypes ? { tokenTypeIds: inputs[k]!.typeIds } : {}) })),
-        { padTokenId: padId },
-      );
-      const [B, L] = batch.input_ids.dims as [number, number];
-      const feeds: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor('int64', batch.input_ids.data, [B, L]),
-        attention_mask: new ort.Tensor('int64', batch.attention_mask.data, [B, L]),
-      };
-      if (batch.token_type_ids) feeds.token_type_ids = new ort.Tensor('int64', batch.token_type_ids.data, [B, L]);
-      const result = await session.run(feeds);
-      const logits = result.logits!.data as Float32Array;
-      idx.forEach((k, r) => {
-        const n = inputs[k]!.inputIds.length;
-        out[k] = softmax(logits.subarray(r * L * numLabels, (r * L + n) * numLabels), numLabels);
-      });
-      for (const t of Object.values(result)) t.dispose?.();
-    }
+    const plan = planBatches(inputs.map((x) => x.inputIds.length), { maxRows: batchSize, lanes: runner.lanes });
+    await Promise.all(
+      plan.map(async (idx) => {
+        const batch = collate(
+          idx.map((k) => ({ inputIds: inputs[k]!.inputIds, ...(feedTypes ? { tokenTypeIds: inputs[k]!.typeIds } : {}) })),
+          { padTokenId: padId },
+        );
+        const [B, L] = batch.input_ids.dims as [number, number];
+        const feeds: Record<string, RunnerTensor> = {
+          input_ids: { type: 'int64', data: batch.input_ids.data, dims: [B, L] },
+          attention_mask: { type: 'int64', data: batch.attention_mask.data, dims: [B, L] },
+        };
+        if (batch.token_type_ids) feeds.token_type_ids = { type: 'int64', data: batch.token_type_ids.data, dims: [B, L] };
+        const result = await runner.run(feeds);
+        const logits = result.logits!.data as Float32Array;
+        idx.forEach((k, r) => {
+          const n = inputs[k]!.inputIds.length;
+          out[k] = softmax(logits.subarray(r * L * numLabels, (r * L + n) * numLabels), numLabels);
+        });
+      }),
+    );
     return out;
   }
 
@@ -360,7 +369,7 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
     config,
     predictTexts,
     predictWords,
-    dispose: () => session.release(),
+    dispose: () => runner.dispose(),
   }) as unknown as TokenClassificationPipeline;
 }
 

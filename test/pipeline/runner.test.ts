@@ -1,0 +1,102 @@
+/**
+ * The model runner: worker sessions give what a session on the calling thread gives, report
+ * errors instead of hanging, and never keep a process alive that forgot `dispose()`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { serializeModel } from '../../src/engine/onnx.ts';
+import { exportGraph } from '../../src/models/export.ts';
+import { loadTokenClassifier } from '../../src/models/index.ts';
+import { createRunner, type ModelRunner, type RunnerTensor } from '../../src/pipeline/runner.ts';
+
+const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'models', 'bert');
+let model: Uint8Array;
+let inline: ModelRunner;
+let pool: ModelRunner;
+
+function feeds(rows: number, cols: number, seed: number): Record<string, RunnerTensor> {
+  const ids = new BigInt64Array(rows * cols).map((_, i) => BigInt((i * 7 + seed) % 90) + 5n);
+  const mask = new BigInt64Array(rows * cols).map((_, i) => (i % cols < cols - (i % 3) ? 1n : 0n));
+  return {
+    input_ids: { type: 'int64', data: ids, dims: [rows, cols] },
+    attention_mask: { type: 'int64', data: mask, dims: [rows, cols] },
+    token_type_ids: { type: 'int64', data: new BigInt64Array(rows * cols), dims: [rows, cols] },
+  };
+}
+
+before(async () => {
+  const { config, params } = loadTokenClassifier(FIXTURE);
+  model = serializeModel(exportGraph(config, params)).model;
+  inline = await createRunner(model, { workers: 0 });
+  pool = await createRunner(model, { workers: 2 });
+});
+after(async () => {
+  await inline?.dispose();
+  await pool?.dispose();
+});
+
+describe('createRunner', () => {
+  it('worker sessions give the logits of a session on the calling thread, for runs in flight together', async () => {
+    assert.equal(pool.lanes, 2);
+    assert.deepEqual([...pool.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
+    const shapes: [number, number][] = [[3, 9], [1, 4], [5, 17], [2, 2], [4, 11]];
+    const expected = await Promise.all(shapes.map(([r, c], i) => inline.run(feeds(r, c, i))));
+    const got = await Promise.all(shapes.map(([r, c], i) => pool.run(feeds(r, c, i))));
+    got.forEach((g, i) => {
+      assert.deepEqual(g.logits!.dims, expected[i]!.logits!.dims);
+      assert.deepEqual(g.logits!.data, expected[i]!.logits!.data);
+    });
+  });
+
+  it('leaves the caller its feeds (copied, not transferred)', async () => {
+    const f = feeds(2, 5, 1);
+    await pool.run(f);
+    assert.equal(f.input_ids!.data.length, 10);
+  });
+
+  it('rejects a bad run with ONNX Runtime\'s message and keeps working', async () => {
+    const bad = { ...feeds(2, 5, 1), attention_mask: { type: 'int64' as const, data: new BigInt64Array(3), dims: [1, 3] } };
+    await assert.rejects(pool.run(bad), /ONNX Runtime/);
+    const ok = await pool.run(feeds(2, 5, 1));
+    assert.deepEqual(ok.logits!.dims.slice(0, 2), [2, 5]);
+  });
+
+  it('a model ONNX Runtime cannot load is an error at creation, for either kind', async () => {
+    const junk = new Uint8Array([1, 2, 3, 4]);
+    await assert.rejects(createRunner(junk, { workers: 2 }), /ONNX Runtime could not load the model/);
+    await assert.rejects(createRunner(junk, { workers: 0 }));
+    await assert.rejects(createRunner(model, { workers: -1 }), /workers must be a non-negative integer/);
+  });
+
+  it('a disposed pool refuses runs', async () => {
+    const p = await createRunner(model, { workers: 1 });
+    await p.dispose();
+    await assert.rejects(p.run(feeds(1, 3, 0)), /disposed/);
+  });
+
+  it('a script that never calls dispose() still exits', () => {
+    const script = `
+      import { createRunner } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/pipeline/runner.ts'))};
+      import { serializeModel } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/engine/onnx.ts'))};
+      import { exportGraph } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/models/export.ts'))};
+      import { loadTokenClassifier } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../src/models/index.ts'))};
+      const { config, params } = loadTokenClassifier(${JSON.stringify(FIXTURE)});
+      const r = await createRunner(serializeModel(exportGraph(config, params)).model, { workers: 2 });
+      const ids = new BigInt64Array([5n, 6n, 7n]);
+      const out = await r.run({ input_ids: { type: 'int64', data: ids, dims: [1, 3] }, attention_mask: { type: 'int64', data: new BigInt64Array([1n, 1n, 1n]), dims: [1, 3] }, token_type_ids: { type: 'int64', data: new BigInt64Array(3), dims: [1, 3] } });
+      console.log('ran', out.logits.dims.join('x'));
+    `;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-runner-'));
+    const file = path.join(dir, 'forgets-dispose.mjs');
+    fs.writeFileSync(file, script);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000 });
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.signal, null, 'it did not exit by itself');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ran 1x3x\d+/);
+  });
+});
