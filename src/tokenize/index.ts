@@ -27,3 +27,4 @@ export {
   trainWordPiece,
   type TrainWordPieceOptions,
 } from './train.ts';
+export { fastDecoder, wordPieceDecoder, type TokensDecoder } from './decode.ts';
