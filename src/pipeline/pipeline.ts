@@ -15,7 +15,7 @@ import { serializeModel } from '../engine/onnx.ts';
 import { exportGraph } from '../models/export.ts';
 import { loadTokenClassifier } from '../models/checkpoint.ts';
 import { maxSequenceLength, readConfig, type ModelConfig } from '../models/config.ts';
-import { encodeWords, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
+import { encodeWords, fastDecoder, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
 import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
 import { planBatches } from './batch-plan.ts';
@@ -134,7 +134,7 @@ export function tokenizerFacts(tok: FastTokenizer): TokenizerFacts {
   return {
     unkTokenId: unk ?? (tok.specialTokens.unk_token !== undefined ? tok.tokenToId(tok.specialTokens.unk_token) : undefined),
     continuingSubwordPrefix: prefix,
-    tokensToString: decoder ? (tokens) => decoder.decode([...tokens]) : (tokens) => tokens.join(' '),
+    tokensToString: fastDecoder(tok.json) ?? (decoder ? (tokens) => decoder.decode([...tokens]) : (tokens) => tokens.join(' ')),
   };
 }
 
@@ -202,8 +202,11 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
   });
   const feedTypes = runner.inputNames.includes('token_type_ids');
 
-  /** Runs windows through the model; returns per window the per-token probabilities. */
-  async function run(inputs: readonly ModelInput[]): Promise<Float32Array[][]> {
+  /**
+   * Runs windows through the model; returns per window the per-token probabilities, and hands
+   * each window's to `onDone` as soon as its run is back (the other runs still going).
+   */
+  async function run(inputs: readonly ModelInput[], onDone?: (k: number, probs: Float32Array[]) => void): Promise<Float32Array[][]> {
     const out: Float32Array[][] = new Array(inputs.length);
     const plan = planBatches(inputs.map((x) => x.inputIds.length), { maxRows: batchSize, lanes: runner.lanes });
     await Promise.all(
@@ -224,6 +227,7 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
           const n = inputs[k]!.inputIds.length;
           out[k] = softmax(logits.subarray(r * L * numLabels, (r * L + n) * numLabels), numLabels);
         });
+        if (onDone) for (const k of idx) onDone(k, out[k]!);
       }),
     );
     return out;
@@ -245,18 +249,25 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
     const tokenized = await tokenizeTexts(tok, texts);
     const windows = buildWindows(tok, tokenized, maxLength, stride);
     const nonEmpty = windows.filter((w) => w.specialTokensMask.includes(0));
-    const probsOf = new Map<TextWindow, Float32Array[]>();
-    const probs = await run(nonEmpty);
-    nonEmpty.forEach((w, i) => {
-      const p = probs[i]!;
-      probsOf.set(w, p);
-    });
     const byText: TextWindow[][] = texts.map(() => []);
     for (const w of windows) byText[w.textIndex]!.push(w);
     const aggOpts: AggregateOptions = { strategy, ignoreLabels, viterbi: bio ? scheme : false };
-    return byText.map((ws, ti) => {
+    // A text without tokens has only empty windows and predicts nothing; every other text is
+    // post-processed as soon as its last window is back, while the model runs the rest.
+    const results: TextPrediction[] = texts.map(() => []);
+    const probsOf = new Map<TextWindow, Float32Array[]>();
+    const waiting = new Array<number>(texts.length).fill(0);
+    for (const w of nonEmpty) waiting[w.textIndex]!++;
+    await run(nonEmpty, (k, probs) => {
+      const w = nonEmpty[k]!;
+      probsOf.set(w, probs);
+      if (--waiting[w.textIndex]! === 0) results[w.textIndex] = predictText(w.textIndex);
+    });
+    return results;
+
+    function predictText(ti: number): TextPrediction {
+      const ws = byText[ti]!;
       const text = texts[ti]!;
-      if (!probsOf.has(ws[0]!)) return [];
       const pred = (w: TextWindow, p: Float32Array[]): TokenizedPrediction => ({
         text, inputIds: w.inputIds, tokens: w.tokens, offsets: w.offsets, specialTokensMask: w.specialTokensMask, probs: p,
       });
@@ -266,7 +277,7 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
       const all: GroupedEntity[] = [];
       for (const w of ws) all.push(...(postprocess(pred(w, probsOf.get(w)!), id2label, facts, aggOpts) as GroupedEntity[]));
       return aggregateOverlappingEntities(all);
-    });
+    }
 
     /**
      * Strategy none over several windows (Hugging Face refuses it): one prediction for the whole

@@ -52,10 +52,10 @@ describe('createRunner', () => {
     });
   });
 
-  it('leaves the caller its feeds (copied, not transferred)', async () => {
+  it('transfers the feeds to the worker (the pipeline never reuses them)', async () => {
     const f = feeds(2, 5, 1);
     await pool.run(f);
-    assert.equal(f.input_ids!.data.length, 10);
+    assert.equal(f.input_ids!.data.length, 0, 'detached');
   });
 
   it('rejects a bad run with ONNX Runtime\'s message and keeps working', async () => {
