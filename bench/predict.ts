@@ -19,7 +19,7 @@ import { architectureFor, createConfig, saveTokenClassifier } from '../src/model
 import { exportOnnx } from '../src/models/export.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../src/tokenize/index.ts';
 import { pipeline } from '../src/pipeline/index.ts';
-import { defaultWorkers } from '../src/pipeline/runner.ts';
+import { defaultSessions } from '../src/pipeline/runner.ts';
 import { loadTokenizer } from '../src/tokenize/index.ts';
 import { type CollatedBatch, collate } from '../src/train/batching.ts';
 import * as ort from 'onnxruntime-node';
@@ -43,9 +43,9 @@ const texts = data.get('test').column('tokens').map((t) => (t as string[]).join(
 const words = texts.reduce((a, t) => a + t.split(' ').length, 0);
 console.log(`model: bert ${config.numHiddenLayers}×${config.hiddenSize}, vocab ${tok.vocabSize}; ${texts.length} sentences, ${words} words; batch ${BS}; ${os.cpus().length} CPUs`);
 
-const WORKERS = defaultWorkers();
+const SESSIONS = defaultSessions();
 const ours = await pipeline('ner', { model: dir, aggregationStrategy: 'simple', batchSize: BS });
-const oursInline = await pipeline('ner', { model: dir, aggregationStrategy: 'simple', batchSize: BS, workers: 0 });
+const oursInline = await pipeline('ner', { model: dir, aggregationStrategy: 'simple', batchSize: BS, sessions: 1 });
 env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.localModelPath = root;
@@ -92,14 +92,14 @@ async function latency(name: string, f: (t: string) => Promise<unknown>): Promis
 }
 
 const r = await throughputs({
-  [`tokentag (${WORKERS} workers)`]: (b) => ours(b),
-  'tokentag (no workers)': (b) => oursInline(b),
+  [`tokentag (${SESSIONS} sessions)`]: (b) => ours(b),
+  'tokentag (1 session)': (b) => oursInline(b),
   'transformers.js': (x) => theirs(x, { aggregation_strategy: 'simple' } as never),
 });
-const a = r[`tokentag (${WORKERS} workers)`]!;
+const a = r[`tokentag (${SESSIONS} sessions)`]!;
 const b = r['transformers.js']!;
-const c = r['tokentag (no workers)']!;
-console.log(`throughput ratio tokentag / transformers.js: median ${(a.median / b.median).toFixed(2)}× (first pass ${(a.cold / b.cold).toFixed(2)}×); without workers ${(c.median / b.median).toFixed(2)}× (${(c.cold / b.cold).toFixed(2)}×)`);
+const c = r['tokentag (1 session)']!;
+console.log(`throughput ratio tokentag / transformers.js: median ${(a.median / b.median).toFixed(2)}× (first pass ${(a.cold / b.cold).toFixed(2)}×); with 1 session ${(c.median / b.median).toFixed(2)}× (${(c.cold / b.cold).toFixed(2)}×)`);
 
 // The model alone as transformers.js runs it: each call's sentences tokenized beforehand (not
 // timed) and padded into one batch, through one ONNX Runtime session on the same file. What is

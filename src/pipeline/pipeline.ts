@@ -19,7 +19,7 @@ import { encodeWords, fastDecoder, loadTokenizer, type FastTokenizer } from '../
 import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
 import { planBatches } from './batch-plan.ts';
-import { createRunner, defaultWorkers, type RunnerTensor } from './runner.ts';
+import { createRunner, defaultSessions, type RunnerTensor } from './runner.ts';
 import { bioViterbi } from './viterbi.ts';
 import type {
   AggregateOptions,
@@ -51,11 +51,11 @@ export interface PipelineOptions {
    */
   batchSize?: number;
   /**
-   * Worker threads with an ONNX Runtime session each, running batches side by side (0: run the
-   * model on the calling thread). Default 2 on a machine with two cores or more, else 0. Each
-   * worker holds its own copy of the model.
+   * ONNX Runtime sessions running batches side by side: one on the calling thread, the others
+   * in worker threads (each holds its own copy of the model). Default 2 on a machine with two
+   * cores or more, else 1.
    */
-  workers?: number;
+  sessions?: number;
   /**
    * Constrained decoding (Viterbi over log-probabilities): no `I-X` after `O` or after another
    * type (IOB2; IOBES when the labels have `E-`/`S-`). Per token for none/simple, per word for
@@ -64,7 +64,7 @@ export interface PipelineOptions {
   bioConstrained?: boolean;
   /** Override the model's maximum length in tokens (special tokens included); never above the model's. */
   maxLength?: number;
-  /** ONNX Runtime intra-op threads per session (default: the cores divided among the workers; ONNX Runtime's own without workers). */
+  /** ONNX Runtime intra-op threads per session (default: the cores divided among the sessions; ONNX Runtime's own for one session). */
   intraOpNumThreads?: number;
 }
 
@@ -197,7 +197,7 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
   const scheme: ViterbiScheme = id2label.some((l) => /^[ES]-/.test(l)) ? 'IOBES' : 'IOB2';
 
   const runner = await createRunner(source, {
-    workers: options.workers ?? defaultWorkers(),
+    sessions: options.sessions ?? defaultSessions(),
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   });
   const feedTypes = runner.inputNames.includes('token_type_ids');

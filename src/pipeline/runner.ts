@@ -1,12 +1,14 @@
 /**
- * Runs the inference graph: on the calling thread, or in a pool of worker threads with one ONNX
- * Runtime session each.
+ * Runs the inference graph in one or more ONNX Runtime sessions side by side: one on the calling
+ * thread, the others in worker threads.
  *
  * onnxruntime-node's `run` computes on the calling thread (the promise only defers the call), so
  * one session can never overlap two batches, and for small models ONNX Runtime's own intra-op
- * threads gain little (bert-tiny runs no faster on two threads than on one). A pool of
- * sessions, each with its share of the cores, runs whole batches side by side instead, while
- * the main thread tokenizes and post-processes.
+ * threads gain little (bert-tiny runs no faster on two threads than on one). Several sessions,
+ * each with its share of the cores, run whole batches side by side instead. The calling
+ * thread keeps a session of its own rather than idling while it waits: one thread per core,
+ * none preempting another, and a lone batch (one sentence) never pays a trip to a worker. It
+ * also tokenizes and post-processes, so it is handed less of the work (INLINE_WEIGHT).
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -22,36 +24,52 @@ export interface RunnerTensor {
 
 export interface ModelRunner {
   readonly inputNames: readonly string[];
-  /** How many `run` calls execute at the same time (1 on the calling thread). */
+  /** How many `run` calls execute at the same time (the session count). */
   readonly lanes: number;
-  /** Runs the graph (the feeds are copied to a worker, never detached). */
+  /** Runs the graph. Feeds sent to a worker have their buffers transferred: do not use them afterwards. */
   run(feeds: Readonly<Record<string, RunnerTensor>>): Promise<Record<string, RunnerTensor>>;
   dispose(): Promise<void>;
 }
 
 export interface RunnerOptions {
-  /** Worker threads, each with its own session; 0 runs on the calling thread. */
-  workers: number;
-  /** ONNX Runtime intra-op threads per session (default: the cores shared out among the workers; ONNX Runtime's default on the calling thread). */
+  /** ONNX Runtime sessions: one on the calling thread, the rest in worker threads. */
+  sessions: number;
+  /**
+   * ONNX Runtime intra-op threads per session. Default: the cores shared out among several
+   * sessions; ONNX Runtime's own default for a single one.
+   */
   intraOpNumThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
-/** The default worker count: two sessions side by side where there are two cores or more. */
-export function defaultWorkers(): number {
-  return os.availableParallelism() >= 2 ? 2 : 0;
+/** The default session count: two side by side where there are two cores or more. */
+export function defaultSessions(): number {
+  return os.availableParallelism() >= 2 ? 2 : 1;
 }
 
+/**
+ * A batch counts this much more on the calling thread's session when choosing where to run it:
+ * that thread also tokenizes and post-processes. (Measured on bert-tiny with two sessions: 1.5
+ * gave the best throughput of 1, 1.5 and 2.)
+ */
+const INLINE_WEIGHT = 1.5;
+
 export async function createRunner(source: string | Uint8Array, options: RunnerOptions): Promise<ModelRunner> {
-  const { workers } = options;
-  if (!Number.isInteger(workers) || workers < 0) throw new TokentagError(`workers must be a non-negative integer, got ${workers}`);
+  const { sessions } = options;
+  if (!Number.isInteger(sessions) || sessions < 1) throw new TokentagError(`sessions must be a positive integer, got ${sessions}`);
   const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all' };
-  if (workers === 0) {
-    if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-    return inProcessRunner(typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions));
+  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+  else if (sessions > 1) sessionOptions.intraOpNumThreads = Math.max(1, Math.floor(os.availableParallelism() / sessions));
+  const create = (): Promise<ort.InferenceSession> =>
+    typeof source === 'string' ? ort.InferenceSession.create(source, sessionOptions) : ort.InferenceSession.create(source, sessionOptions);
+  const inline = inProcessRunner(await create());
+  if (sessions === 1) return inline;
+  try {
+    return await SessionPool.start(inline, source, sessions - 1, sessionOptions);
+  } catch (e) {
+    await inline.dispose();
+    throw e;
   }
-  sessionOptions.intraOpNumThreads = options.intraOpNumThreads ?? Math.max(1, Math.floor(os.availableParallelism() / workers));
-  return WorkerPool.start(source, workers, sessionOptions);
 }
 
 function inProcessRunner(session: ort.InferenceSession): ModelRunner {
@@ -61,7 +79,12 @@ function inProcessRunner(session: ort.InferenceSession): ModelRunner {
     async run(feeds) {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      const result = await session.run(ortFeeds);
+      let result: ort.InferenceSession.OnnxValueMapType;
+      try {
+        result = await session.run(ortFeeds);
+      } catch (e) {
+        throw new TokentagError(`ONNX Runtime: ${(e as Error).message}`);
+      }
       const out: Record<string, RunnerTensor> = {};
       for (const [name, t] of Object.entries(result)) out[name] = { type: t.type as RunnerTensor['type'], data: t.data as Float32Array, dims: t.dims };
       return out;
@@ -83,21 +106,27 @@ interface Lane {
   jobs: Map<number, Job>;
 }
 
-class WorkerPool implements ModelRunner {
+class SessionPool implements ModelRunner {
   private nextId = 0;
   private closed = false;
   private pending = 0;
+  /** Padded cells queued on the calling thread's session. */
+  private inlineCells = 0;
 
   private constructor(
+    private readonly inline: ModelRunner,
     private readonly pool: Lane[],
-    readonly inputNames: readonly string[],
   ) {}
 
-  get lanes(): number {
-    return this.pool.length;
+  get inputNames(): readonly string[] {
+    return this.inline.inputNames;
   }
 
-  static async start(source: string | Uint8Array, n: number, sessionOptions: ort.InferenceSession.SessionOptions): Promise<WorkerPool> {
+  get lanes(): number {
+    return this.pool.length + 1;
+  }
+
+  static async start(inline: ModelRunner, source: string | Uint8Array, n: number, sessionOptions: ort.InferenceSession.SessionOptions): Promise<SessionPool> {
     const url = new URL('./session-worker.js', import.meta.url);
     const started = await Promise.allSettled(
       Array.from({ length: n }, () =>
@@ -122,7 +151,7 @@ class WorkerPool implements ModelRunner {
       throw failed.reason instanceof Error ? failed.reason : new TokentagError(String(failed.reason));
     }
     const ok = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; inputNames: string[] }>).value);
-    const pool = new WorkerPool(ok.map((s) => ({ worker: s.worker, cells: 0, jobs: new Map() })), ok[0]!.inputNames);
+    const pool = new SessionPool(inline, ok.map((s) => ({ worker: s.worker, cells: 0, jobs: new Map() })));
     for (const lane of pool.pool) pool.listen(lane);
     pool.refWorkers(false);
     return pool;
@@ -166,9 +195,14 @@ class WorkerPool implements ModelRunner {
     if (this.closed) return Promise.reject(new TokentagError('the pipeline has been disposed'));
     let lane = this.pool[0]!;
     for (const l of this.pool) if (l.cells < lane.cells) lane = l;
-    if (lane.cells === Infinity) return Promise.reject(new TokentagError('every inference worker has stopped'));
     const first = Object.values(feeds)[0];
     const cells = first ? first.data.length : 0;
+    if (this.inlineCells * INLINE_WEIGHT <= lane.cells) {
+      this.inlineCells += cells;
+      return this.inline.run(feeds).finally(() => {
+        this.inlineCells -= cells;
+      });
+    }
     const id = this.nextId++;
     // Transferred, not copied: a copy costs several times more, and the pipeline's feeds are fresh.
     const transfer = new Set<ArrayBuffer>();
@@ -184,6 +218,7 @@ class WorkerPool implements ModelRunner {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.inline.dispose();
     this.refWorkers(true); // keep the process alive until they have exited
     await Promise.all(
       this.pool.map(
