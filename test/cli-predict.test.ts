@@ -47,6 +47,13 @@ describe('tokentag predict', () => {
     const two = await cli(['predict', '--model', dir, 'Paris', 'London and Berlin']);
     assert.equal(two.code, 0, two.err);
     assert.equal(JSON.parse(two.out).length, 2);
+    // One session on this thread, or three side by side: the same predictions.
+    const texts = ['Paris', 'London and Berlin', 'Ada Lovelace met Alan Turing in Zürich', 'Alan went to Paris and London'];
+    const single = await cli(['predict', '--model', dir, '--sessions', '1', '--threads', '1', ...texts]);
+    const three = await cli(['predict', '--model', dir, '--sessions', '3', '--batch-size', '1', ...texts]);
+    assert.equal(single.code, 0, single.err);
+    assert.equal(three.code, 0, three.err);
+    assert.deepEqual(JSON.parse(three.out), JSON.parse(single.out));
   });
 
   it('--input text / JSONL → JSONL, one line per input line', async () => {
@@ -99,6 +106,9 @@ describe('tokentag predict', () => {
     const badLine = await cli(['predict', '--model', dir, '--input', j]);
     assert.notEqual(badLine.code, 0);
     assert.match(badLine.err, /bad\.jsonl:2: expected an object with "text"/);
+    const zero = await cli(['predict', '--model', dir, '--sessions', '0', 'x']);
+    assert.equal(zero.code, 2);
+    assert.match(zero.err, /--sessions must be an integer ≥ 1, got '0'/);
     const noModel = await cli(['predict', '--model', path.join(root, 'missing'), 'x']);
     assert.notEqual(noModel.code, 0);
     assert.match(noModel.err, /no such model directory/);

@@ -32,7 +32,12 @@ Options:
   --aggregation S         none (default), simple, first, average or max
   --ignore-labels L,...   labels (or, aggregated, entity types) to drop (default: O)
   --stride N              overlap in tokens between windows of a long text (default min(128, room/2))
-  --batch-size N          windows per model call (default 32)
+  --batch-size N          at most N windows per model run (default 32)
+  --sessions N            ONNX Runtime sessions side by side: one on this thread, the rest in
+                          worker threads, each with its own copy of the model (default 2 on
+                          two cores or more, else 1)
+  --threads N             ONNX Runtime intra-op threads per session (default: the cores
+                          divided among the sessions)
   --bio                   constrained (Viterbi) decoding: no I-X after O or another type
   --input FILE            read texts or sentences from FILE instead of the arguments
   --input-format F        text, jsonl or conll (default: from the extension)
@@ -62,6 +67,8 @@ function parse(argv: string[]) {
         'ignore-labels': { type: 'string' },
         stride: { type: 'string' },
         'batch-size': { type: 'string', default: '32' },
+        sessions: { type: 'string' },
+        threads: { type: 'string' },
         bio: { type: 'boolean', default: false },
         input: { type: 'string' },
         'input-format': { type: 'string' },
@@ -96,6 +103,8 @@ function parse(argv: string[]) {
     ignoreLabels: v['ignore-labels'] !== undefined ? v['ignore-labels'].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined,
     stride: int('stride', v.stride, 0),
     batchSize: int('batch-size', v['batch-size'], 1)!,
+    sessions: int('sessions', v.sessions, 1),
+    threads: int('threads', v.threads, 1),
     bio: v.bio!,
     input: v.input,
     inputFormat: inf as InputFormat | undefined,
@@ -205,6 +214,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     stride: a.stride,
     batchSize: a.batchSize,
     bioConstrained: a.bio,
+    ...(a.sessions !== undefined ? { sessions: a.sessions } : {}),
+    ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
   });
   try {
     if (a.input === undefined) {
