@@ -22,8 +22,9 @@ export function layerContext(b: GraphBuilder, training: Value | undefined, seed 
 }
 
 /**
- * y = x·Wᵀ + b over the last axis, like `torch.nn.Linear`. The input is flattened to 2-D so
- * ONNX Runtime runs one GEMM (and the weight gradient is one GEMM too), then reshaped back.
+ * y = x·Wᵀ + b over the last axis, like `torch.nn.Linear`. With the weight a graph input
+ * (training), x is flattened to 2-D so ONNX Runtime runs one GEMM (and the weight gradient is
+ * one GEMM too), then reshaped back; with a stored weight, see below.
  */
 export function linear(b: GraphBuilder, x: Value, weight: Value, bias: Value | undefined): Value {
   const shape = x.shape;
