@@ -9,6 +9,7 @@
  */
 import { TokentagError } from '../errors.ts';
 import type { FastTokenizer } from '../tokenize/index.ts';
+import { isAsciiPunct } from '../tokenize/plain-wordpiece.ts';
 
 /** One model input: a window of one text, with its special tokens. */
 export interface TextWindow {
@@ -105,8 +106,6 @@ export async function tokenizeTexts(tok: FastTokenizer, texts: readonly string[]
   return out;
 }
 
-/** Normalizers that leave printable ASCII as it is, up to case (which the word's own encoding applies). */
-const ASCII_SAFE_NORMALIZERS = new Set(['BertNormalizer', 'Lowercase', 'NFC', 'NFD', 'NFKC', 'NFKD', 'StripAccents']);
 /** Printable ASCII plus tab, newline and carriage return: no control characters for `clean_text` to drop. */
 const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
 const splitters = new WeakMap<FastTokenizer, ((text: string) => { words: string[]; starts: number[] } | undefined) | null>();
@@ -122,19 +121,10 @@ const splitters = new WeakMap<FastTokenizer, ((text: string) => { words: string[
 export function asciiWordSplitter(tok: FastTokenizer): ((text: string) => { words: string[]; starts: number[] } | undefined) | null {
   let f = splitters.get(tok);
   if (f !== undefined) return f;
-  const j = tok.json;
-  const norm = j.normalizer as { type?: string; normalizers?: { type?: string }[] } | null | undefined;
-  const normOk = !norm || (norm.type === 'Sequence' ? (norm.normalizers ?? []).every((n) => ASCII_SAFE_NORMALIZERS.has(n.type ?? '')) : ASCII_SAFE_NORMALIZERS.has(norm.type ?? ''));
-  const ok = normOk && j.pre_tokenizer?.type === 'BertPreTokenizer' && j.model?.type === 'WordPiece';
-  const added = (j.added_tokens ?? []).map((t) => t.content.toLowerCase()).filter((c) => c !== '');
-  f = ok ? (text) => (PLAIN_ASCII.test(text) && !added.some((c) => text.toLowerCase().includes(c)) ? splitAsciiWords(text) : undefined) : null;
+  const added = (tok.json.added_tokens ?? []).map((t) => t.content.toLowerCase()).filter((c) => c !== '');
+  f = tok.plainWordPiece ? (text) => (PLAIN_ASCII.test(text) && !added.some((c) => text.toLowerCase().includes(c)) ? splitAsciiWords(text) : undefined) : null;
   splitters.set(tok, f);
   return f;
-}
-
-/** ASCII punctuation as Rust's `is_ascii_punctuation` (what `BertPreTokenizer` isolates). */
-function isAsciiPunct(c: number): boolean {
-  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
 }
 
 function splitAsciiWords(text: string): { words: string[]; starts: number[] } {

@@ -23,6 +23,7 @@ import {
   type Encoding as BindingEncoding,
 } from 'tokenizers';
 import { TokentagError } from '../errors.ts';
+import { encodePlainWord, isPlainWord, plainWordPieceOf, type PlainWordPiece } from './plain-wordpiece.ts';
 
 /** The binding's tokenizer class, re-exported so callers need not import `tokenizers`. */
 export type BindingTokenizer = Tokenizer;
@@ -113,6 +114,14 @@ export class FastTokenizer {
     return FastTokenizer.fromJson(bindingToJson(binding), options);
   }
 
+  private plain: PlainWordPiece | null | undefined;
+
+  /** WordPiece parameters for tokenizing plain ASCII words here (see plain-wordpiece.ts); `null` for other tokenizers. */
+  get plainWordPiece(): PlainWordPiece | null {
+    if (this.plain === undefined) this.plain = plainWordPieceOf(this.json);
+    return this.plain;
+  }
+
   /** The vocabulary size, added tokens included. */
   get vocabSize(): number {
     return this.binding.getVocabSize(true);
@@ -143,8 +152,14 @@ export class FastTokenizer {
     }
     if (missing.length > 0) {
       if (this.cache.size + missing.length > this.cacheLimit) this.cache.clear();
-      const encodings = await this.binding.encodeBatch(missing, { addSpecialTokens: false });
-      for (let i = 0; i < missing.length; i++) this.cache.set(missing[i], wordPiecesOf(encodings[i]));
+      // Plain ASCII words of a BERT-style tokenizer are tokenized here; the rest by the library.
+      const wp = this.plainWordPiece;
+      const forLibrary = wp ? missing.filter((w) => !isPlainWord(w)) : missing;
+      if (wp) for (const w of missing) if (isPlainWord(w)) this.cache.set(w, encodePlainWord(wp, w));
+      if (forLibrary.length > 0) {
+        const encodings = await this.binding.encodeBatch(forLibrary, { addSpecialTokens: false });
+        for (let i = 0; i < forLibrary.length; i++) this.cache.set(forLibrary[i], wordPiecesOf(encodings[i]));
+      }
     }
     return words.map((w) => {
       const pieces = this.cache.get(w);
