@@ -170,6 +170,7 @@ interface TorchOut {
   losses: number[];
   grad_norms: number[];
   blas: string;
+  phase_ms_per_step: { forward: number; backward: number; clip: number; optimizer: number };
 }
 
 const SHAPES = {
@@ -293,6 +294,12 @@ for (const key of values.shapes!.split(',').map((s) => s.trim())) {
         peakRss: pt.peak_rss,
         setupS: pt.setup_s,
       });
+      const ph = pt.phase_ms_per_step;
+      const total = ph.forward + ph.backward + ph.clip + ph.optimizer;
+      console.log(
+        `  PyTorch step  forward ${ph.forward.toFixed(1)} ms + backward ${ph.backward.toFixed(1)} ms + clip ${ph.clip.toFixed(1)} ms + AdamW ${ph.optimizer.toFixed(1)} ms = ${total.toFixed(1)} ms; ` +
+          `2× PyTorch leaves tokentag ${(total / 2).toFixed(1)} ms per step, tokentag took ${((tt.elapsedS * 1000) / tt.steps).toFixed(1)} ms`,
+      );
     }
     if (!values.keep) {
       rmSync(batchesFile, { force: true });

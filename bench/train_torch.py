@@ -274,13 +274,27 @@ def main():
     batches = load_batches(spec)
     setup_s = time.perf_counter() - t0
 
-    def step(batch):
+    # Seconds per phase over the timed steps (perf_counter is cheap next to a step; eager
+    # PyTorch runs each phase synchronously on the CPU, so the split is exact).
+    phase_s = {"forward": 0.0, "backward": 0.0, "clip": 0.0, "optimizer": 0.0}
+
+    def step(batch, timed=False):
         ids, mask, labels = batch
+        t0 = time.perf_counter()
         loss = model(ids, mask, labels)
+        t1 = time.perf_counter()
         loss.backward()
+        t2 = time.perf_counter()
         grad_norm = torch.nn.utils.clip_grad_norm_(params, h["max_grad_norm"])
+        t3 = time.perf_counter()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        t4 = time.perf_counter()
+        if timed:
+            phase_s["forward"] += t1 - t0
+            phase_s["backward"] += t2 - t1
+            phase_s["clip"] += t3 - t2
+            phase_s["optimizer"] += t4 - t3
         return loss.item(), float(grad_norm)
 
     warmup, steps = h["warmup"], h["steps"]
@@ -293,7 +307,7 @@ def main():
         norms.append(g)
     t1 = time.perf_counter()
     for b in batches[warmup:]:
-        l, g = step(b)
+        l, g = step(b, timed=True)
         losses.append(l)
         norms.append(g)
     elapsed = time.perf_counter() - t1
@@ -313,6 +327,7 @@ def main():
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,  # bytes (Linux reports KiB)
             "losses": losses,
             "grad_norms": norms,
+            "phase_ms_per_step": {k: v * 1000 / max(1, steps) for k, v in phase_s.items()},
         },
         sys.stdout,
     )
