@@ -101,9 +101,10 @@ interface Job {
 
 interface Lane {
   worker: Worker;
-  /** Padded cells queued on this worker: new work goes to the least loaded. */
+  /** Padded cells queued on this worker: new work goes to the least loaded (a stopped worker: Infinity). */
   cells: number;
   jobs: Map<number, Job>;
+  exited: boolean;
 }
 
 class SessionPool implements ModelRunner {
@@ -151,7 +152,7 @@ class SessionPool implements ModelRunner {
       throw failed.reason instanceof Error ? failed.reason : new TokentagError(String(failed.reason));
     }
     const ok = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; inputNames: string[] }>).value);
-    const pool = new SessionPool(inline, ok.map((s) => ({ worker: s.worker, cells: 0, jobs: new Map() })));
+    const pool = new SessionPool(inline, ok.map((s) => ({ worker: s.worker, cells: 0, jobs: new Map(), exited: false })));
     for (const lane of pool.pool) pool.listen(lane);
     pool.refWorkers(false);
     return pool;
@@ -178,6 +179,7 @@ class SessionPool implements ModelRunner {
     };
     lane.worker.on('error', fail);
     lane.worker.on('exit', (code) => {
+      lane.exited = true;
       if (!this.closed) fail(new Error(`exit code ${code}`));
     });
   }
@@ -224,6 +226,7 @@ class SessionPool implements ModelRunner {
       this.pool.map(
         (lane) =>
           new Promise<void>((resolve) => {
+            if (lane.exited) return resolve();
             lane.worker.once('exit', () => resolve());
             lane.worker.postMessage('close');
           }),
