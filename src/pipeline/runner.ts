@@ -11,8 +11,8 @@
  * also tokenizes and post-processes, so it is handed less of the work (INLINE_WEIGHT).
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { WorkerLane } from '../engine/worker-lane.ts';
 import { TokentagError } from '../errors.ts';
 
 /** A tensor as it crosses to a worker: plain data, dims and type. */
@@ -93,24 +93,14 @@ function inProcessRunner(session: ort.InferenceSession): ModelRunner {
   };
 }
 
-interface Job {
-  resolve(out: Record<string, RunnerTensor>): void;
-  reject(e: Error): void;
-  cells: number;
-}
-
 interface Lane {
-  worker: Worker;
-  /** Padded cells queued on this worker: new work goes to the least loaded (a stopped worker: Infinity). */
+  readonly worker: WorkerLane;
+  /** Padded cells queued on this worker: new work goes to the least loaded. */
   cells: number;
-  jobs: Map<number, Job>;
-  exited: boolean;
 }
 
 class SessionPool implements ModelRunner {
-  private nextId = 0;
   private closed = false;
-  private pending = 0;
   /** Padded cells queued on the calling thread's session. */
   private inlineCells = 0;
 
@@ -129,108 +119,45 @@ class SessionPool implements ModelRunner {
 
   static async start(inline: ModelRunner, source: string | Uint8Array, n: number, sessionOptions: ort.InferenceSession.SessionOptions): Promise<SessionPool> {
     const url = new URL('./session-worker.js', import.meta.url);
-    const started = await Promise.allSettled(
-      Array.from({ length: n }, () =>
-        new Promise<{ worker: Worker; inputNames: string[] }>((resolve, reject) => {
-          // Every worker gets its own copy of an in-memory model (a worker cannot share it).
-          const worker = new Worker(url, { workerData: { source, sessionOptions } });
-          worker.once('error', reject);
-          worker.once('message', (m: { type: string; inputNames?: string[]; message?: string }) => {
-            worker.off('error', reject);
-            if (m.type === 'ready') resolve({ worker, inputNames: m.inputNames! });
-            else {
-              void worker.terminate();
-              reject(new TokentagError(`ONNX Runtime could not load the model: ${m.message}`));
-            }
-          });
-        }),
-      ),
-    );
+    // Every worker gets its own copy of an in-memory model (a worker cannot share it).
+    const started = await Promise.allSettled(Array.from({ length: n }, () => WorkerLane.start(url, { source, sessionOptions }, 'ONNX Runtime could not load the model')));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {
-      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
       throw failed.reason instanceof Error ? failed.reason : new TokentagError(String(failed.reason));
     }
-    const ok = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; inputNames: string[] }>).value);
-    const pool = new SessionPool(inline, ok.map((s) => ({ worker: s.worker, cells: 0, jobs: new Map(), exited: false })));
-    for (const lane of pool.pool) pool.listen(lane);
-    pool.refWorkers(false);
-    return pool;
-  }
-
-  private listen(lane: Lane): void {
-    lane.worker.on('message', (m: { id: number; outputs?: Record<string, RunnerTensor>; error?: string }) => {
-      const job = lane.jobs.get(m.id);
-      if (!job) return;
-      lane.jobs.delete(m.id);
-      lane.cells -= job.cells;
-      this.settled();
-      if (m.error !== undefined) job.reject(new TokentagError(`ONNX Runtime: ${m.error}`));
-      else job.resolve(m.outputs!);
-    });
-    // A worker that dies takes its jobs with it: fail them rather than hang.
-    const fail = (e: Error): void => {
-      for (const job of lane.jobs.values()) {
-        job.reject(new TokentagError(`the inference worker stopped: ${e.message}`));
-        this.settled();
-      }
-      lane.jobs.clear();
-      lane.cells = Infinity;
-    };
-    lane.worker.on('error', fail);
-    lane.worker.on('exit', (code) => {
-      lane.exited = true;
-      if (!this.closed) fail(new Error(`exit code ${code}`));
-    });
-  }
-
-  /** Idle workers must not keep the process alive (a script that forgets `dispose()` still ends). */
-  private refWorkers(on: boolean): void {
-    for (const lane of this.pool) (on ? lane.worker.ref() : lane.worker.unref());
-  }
-
-  private settled(): void {
-    if (--this.pending === 0) this.refWorkers(false);
+    return new SessionPool(inline, started.map((s) => ({ worker: (s as PromiseFulfilledResult<WorkerLane>).value, cells: 0 })));
   }
 
   run(feeds: Readonly<Record<string, RunnerTensor>>): Promise<Record<string, RunnerTensor>> {
     if (this.closed) return Promise.reject(new TokentagError('the pipeline has been disposed'));
-    let lane = this.pool[0]!;
-    for (const l of this.pool) if (l.cells < lane.cells) lane = l;
+    // The least-loaded live worker; a stopped one is passed over (the calling thread remains).
+    let lane: Lane | undefined;
+    for (const l of this.pool) if (l.worker.alive && (!lane || l.cells < lane.cells)) lane = l;
     const first = Object.values(feeds)[0];
     const cells = first ? first.data.length : 0;
-    if (this.inlineCells * INLINE_WEIGHT <= lane.cells) {
+    if (!lane || this.inlineCells * INLINE_WEIGHT <= lane.cells) {
       this.inlineCells += cells;
       return this.inline.run(feeds).finally(() => {
         this.inlineCells -= cells;
       });
     }
-    const id = this.nextId++;
+    const l = lane;
+    l.cells += cells;
     // Transferred, not copied: a copy costs several times more, and the pipeline's feeds are fresh.
-    const transfer = new Set<ArrayBuffer>();
-    for (const t of Object.values(feeds)) transfer.add(t.data.buffer as ArrayBuffer);
-    return new Promise((resolve, reject) => {
-      lane.jobs.set(id, { resolve, reject, cells });
-      lane.cells += cells;
-      if (this.pending++ === 0) this.refWorkers(true);
-      lane.worker.postMessage({ id, feeds }, [...transfer]);
-    });
+    const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
+    return l.worker
+      .request({ feeds }, transfer)
+      .then((reply) => reply.outputs as Record<string, RunnerTensor>)
+      .finally(() => {
+        l.cells -= cells;
+      });
   }
 
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.inline.dispose();
-    this.refWorkers(true); // keep the process alive until they have exited
-    await Promise.all(
-      this.pool.map(
-        (lane) =>
-          new Promise<void>((resolve) => {
-            if (lane.exited) return resolve();
-            lane.worker.once('exit', () => resolve());
-            lane.worker.postMessage('close');
-          }),
-      ),
-    );
+    await Promise.all(this.pool.map((l) => l.worker.close()));
   }
 }

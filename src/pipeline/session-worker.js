@@ -3,7 +3,7 @@
 // main thread may run under (tsx), and this file needs none.
 //
 // in  workerData: { source: string | Uint8Array, sessionOptions }
-// out 'ready' { type, inputNames, outputNames } | 'failed' { type, message }
+// out 'ready' { type } | 'failed' { type, message }     (the protocol of engine/worker-lane.ts)
 // in  { id, feeds: { [name]: { type, data, dims } } }   (data buffers transferred)
 // out { id, outputs: { [name]: { type, data, dims } } } (data buffers transferred) | { id, error }
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 let session;
 try {
   session = await ort.InferenceSession.create(workerData.source, workerData.sessionOptions);
-  parentPort.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames });
+  parentPort.postMessage({ type: 'ready' });
 } catch (e) {
   parentPort.postMessage({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
 }

@@ -107,7 +107,7 @@ describe('a worker that dies', () => {
   it('the pool goes on without it (runs go to the live sessions) and dispose() still returns', { timeout: 30_000 }, async () => {
     const p = await createRunner(model, { sessions: 2 });
     // Reach into the pool: stop its worker as a crash would.
-    const lanes = (p as unknown as { pool: { worker: import('node:worker_threads').Worker }[] }).pool;
+    const lanes = (p as unknown as { pool: { worker: { terminate(): Promise<number> } }[] }).pool;
     await lanes[0]!.worker.terminate();
     const out = await Promise.all([p.run(feeds(2, 4, 1)), p.run(feeds(3, 5, 2))]);
     assert.deepEqual(out.map((o) => o.logits!.dims.slice(0, 2)), [[2, 4], [3, 5]], 'both ran on the calling thread');
