@@ -2,10 +2,12 @@
  * Token-classification inference: tokentag's pipeline against transformers.js's pipeline on the
  * same exported ONNX model and tokenizer, in the same process.
  *
- *   npx tsx bench/predict.ts [--sentences 3453] [--batch-size 32]
+ *   npx tsx bench/predict.ts [--sentences 3453] [--batch-size 32] [--passes 5] [--latency 300]
+ *                            [--hidden 128 --layers 2]
  *
- * Model: a bert-tiny-sized BERT (2 layers, hidden 128, 2 heads, 9 CoNLL labels) initialised by
- * tokentag (seed 42), a WordPiece vocabulary of 8000 trained on the synthetic corpus; input: the
+ * Model: a bert-tiny-sized BERT (2 layers, hidden 128, 2 heads, 9 CoNLL labels; --hidden and
+ * --layers give other shapes, with hidden/64 heads and a 4×hidden FFN) initialised by tokentag
+ * (seed 42), a WordPiece vocabulary of 8000 trained on the synthetic corpus; input: the
  * synthetic corpus's test split, 3,453 sentences (the size of CoNLL-2003 test), as raw text.
  * Both pipelines run strategy 'simple' (transformers.js supports none/simple only).
  */
@@ -24,18 +26,20 @@ import { loadTokenizer } from '../src/tokenize/index.ts';
 import { type CollatedBatch, collate } from '../src/train/batching.ts';
 import * as ort from 'onnxruntime-node';
 
-const { values } = parseArgs({ options: { sentences: { type: 'string', default: '3453' }, 'batch-size': { type: 'string', default: '32' }, latency: { type: 'string', default: '300' }, passes: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { sentences: { type: 'string', default: '3453' }, 'batch-size': { type: 'string', default: '32' }, latency: { type: 'string', default: '300' }, passes: { type: 'string', default: '5' }, hidden: { type: 'string', default: '128' }, layers: { type: 'string', default: '2' } } });
 const N = Number(values.sentences);
 const BS = Number(values['batch-size']);
 const LAT = Number(values.latency);
 const PASSES = Number(values.passes);
+const HIDDEN = Number(values.hidden);
+const LAYERS = Number(values.layers);
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-bench-predict-'));
-const id = 'bert-tiny';
+const id = `bert-${LAYERS}x${HIDDEN}`;
 const dir = path.join(root, id);
 const data = syntheticNer({ train: 3000, validation: 1, test: N });
 const tok = await trainWordPiece(data.get('train').column('tokens'), { vocabSize: 8000, lowercase: false, modelMaxLength: 512 });
-const config = createConfig('bert', { vocab_size: tok.vocabSize, hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512, max_position_embeddings: 512, id2label: [...CONLL2003_NER] });
+const config = createConfig('bert', { vocab_size: tok.vocabSize, hidden_size: HIDDEN, num_hidden_layers: LAYERS, num_attention_heads: HIDDEN === 128 ? 2 : HIDDEN / 64, intermediate_size: 4 * HIDDEN, max_position_embeddings: 512, id2label: [...CONLL2003_NER] });
 saveTokenClassifier(dir, config, architectureFor(config).init(config, 42));
 saveTokenizerFiles(tok, dir);
 exportOnnx(dir);
