@@ -4,7 +4,20 @@
  * stored as PyTorch stores them (`torch.nn.Linear.weight` is `[out, in]`), so checkpoint
  * tensors go in and out unchanged.
  */
-import { GraphBuilder, type Value } from './graph.ts';
+import { GraphBuilder, GraphError, type Shape, type Value } from './graph.ts';
+
+/** The graph input of the k-th dropout site's mask in a training graph. */
+export const dropoutMaskName = (k: number): string => `dropout_mask/${k}`;
+
+/** A dropout site whose keep-mask the caller feeds (see {@link dropout}). */
+export interface DropoutMask {
+  /** The graph input holding the mask: 0 where dropped, 1/(1 − ratio) where kept. */
+  readonly name: string;
+  /** The shape of the masked activation, in the graph's symbolic dims (`'batch'`, `'sequence'`). */
+  readonly shape: Shape;
+  readonly dtype: 'float32' | 'float64';
+  readonly ratio: number;
+}
 
 /** What a layer needs to know about the run: training mode, and how to seed dropout. */
 export interface LayerContext {
@@ -15,10 +28,12 @@ export interface LayerContext {
   readonly seed: number;
   /** Counts dropout nodes so their seeds differ. */
   dropoutCount: number;
+  /** When given, dropout multiplies by a mask fed as a graph input, and each site is listed here. */
+  readonly masks?: DropoutMask[];
 }
 
-export function layerContext(b: GraphBuilder, training: Value | undefined, seed = 42): LayerContext {
-  return { b, training, seed, dropoutCount: 0 };
+export function layerContext(b: GraphBuilder, training: Value | undefined, seed = 42, masks?: DropoutMask[]): LayerContext {
+  return masks ? { b, training, seed, dropoutCount: 0, masks } : { b, training, seed, dropoutCount: 0 };
 }
 
 /**
@@ -63,9 +78,24 @@ export function embedding(b: GraphBuilder, table: Value, ids: Value): Value {
   return b.gather(table, ids, 0);
 }
 
-/** Inverted dropout (scales kept values by 1/(1−p)); the identity when not training or p = 0. */
+/**
+ * Inverted dropout (scales kept values by 1/(1−p)); the identity when not training or p = 0.
+ *
+ * With `ctx.masks` (the training graphs of optim.ts) the keep-mask is a graph input, x · mask,
+ * that the runtime draws for every step from (seed, step, micro-batch, site): the masks are then
+ * a function of the step alone, so a resumed run draws exactly the masks the uninterrupted run
+ * would have, and no generator state needs saving. Otherwise ONNX's `Dropout`, seeded per node.
+ */
 export function dropout(ctx: LayerContext, x: Value, p: number): Value {
   if (!ctx.training || p === 0) return x;
+  if (ctx.masks) {
+    if (!x.shape || x.shape.some((d) => d === null)) throw new GraphError(`dropout: the shape of '${x.name}' must be known (symbolic dims are fine) to feed its mask`);
+    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new GraphError(`dropout: '${x.name}' is ${x.dtype}, expected float32 or float64`);
+    const name = dropoutMaskName(ctx.masks.length);
+    const mask = ctx.b.input(name, x.dtype, x.shape);
+    ctx.masks.push({ name, shape: x.shape, dtype: x.dtype, ratio: p });
+    return ctx.b.mul(x, mask);
+  }
   const seed = (ctx.seed * 1000003 + ++ctx.dropoutCount * 7919) % 2147483647;
   const [y] = ctx.b.dropout(x, ctx.b.scalar(p, x.dtype === 'float64' ? 'float64' : 'float32'), ctx.training, seed);
   return y;

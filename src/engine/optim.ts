@@ -10,7 +10,7 @@
 import { grad } from './autodiff/grad.ts';
 import type { TensorData } from './dtype.ts';
 import { type Graph, GraphBuilder, GraphError, type Value } from './graph.ts';
-import { type LayerContext, layerContext } from './layers.ts';
+import { type DropoutMask, type LayerContext, dropoutMaskName, layerContext } from './layers.ts';
 
 // ---- configuration -------------------------------------------------------------------------
 
@@ -73,6 +73,8 @@ export const trainNames = {
   newExpAvg: (p: string) => `new_exp_avg/${p}`,
   newExpAvgSq: (p: string) => `new_exp_avg_sq/${p}`,
   newGradSum: (p: string) => `new_grad_sum/${p}`,
+  /** The mask of the k-th dropout site (see `dropout` in layers.ts). */
+  dropoutMask: dropoutMaskName,
 } as const;
 
 // ---- clipping ------------------------------------------------------------------------------
@@ -254,6 +256,11 @@ export interface TrainingGraphs {
   readonly frozen: readonly string[];
   /** The batch inputs the model declared (name, dtype, shape), in declaration order. */
   readonly batchInputs: readonly Value[];
+  /**
+   * The dropout sites, whose masks are graph inputs of the fused or gradient graph: the runtime
+   * feeds each one per (micro-)batch (see `dropout` in layers.ts).
+   */
+  readonly dropoutMasks: readonly DropoutMask[];
 }
 
 function paramInputs(b: GraphBuilder, params: readonly ParamSpec[]): Map<string, Value> {
@@ -295,7 +302,11 @@ export function buildTrainingGraphs(o: TrainingGraphOptions): TrainingGraphs {
   const lr = accumulation === 1 ? b.input(n.lr, 'float32', []) : undefined;
   const step = accumulation === 1 ? b.input(n.step, 'float32', []) : undefined;
   const lossScale = accumulation === 1 ? undefined : b.input(n.lossScale, 'float32', []);
-  const { loss, batchInputs } = runModel(b, o.model, params, layerContext(b, training, seed));
+  const dropoutMasks: DropoutMask[] = [];
+  const model = runModel(b, o.model, params, layerContext(b, training, seed, dropoutMasks));
+  const { loss } = model;
+  const maskNames = new Set(dropoutMasks.map((m) => m.name));
+  const batchInputs = model.batchInputs.filter((v) => !maskNames.has(v.name));
   b.output(loss, n.loss);
 
   const paramValues = [...params.values()];
@@ -316,7 +327,7 @@ export function buildTrainingGraphs(o: TrainingGraphOptions): TrainingGraphs {
     }));
     const ok = b.op1('And', [isFinite(b, loss), isFinite(b, norm)]);
     emitUpdates(b, adamW(b, slots, { lr: lr!, step: step!, clipCoef: coef, ok }, adam));
-    return { fused: b.build(), trainable, frozen, batchInputs };
+    return { fused: b.build(), trainable, frozen, batchInputs, dropoutMasks };
   }
 
   for (const p of trainable) {
@@ -341,7 +352,7 @@ export function buildTrainingGraphs(o: TrainingGraphOptions): TrainingGraphs {
   const { norm, coef } = a.scope('clip', () => gradNorm(a, slots.map((s) => s.grad), o.maxGradNorm));
   a.output(norm, n.gradNorm);
   emitUpdates(a, adamW(a, slots, { lr: alr, step: astep, clipCoef: coef, ok: isFinite(a, norm) }, adam));
-  return { gradient: b.build(), apply: a.build(), trainable, frozen, batchInputs };
+  return { gradient: b.build(), apply: a.build(), trainable, frozen, batchInputs, dropoutMasks };
 }
 
 function emitUpdates(b: GraphBuilder, results: readonly AdamWResult[]): void {

@@ -17,6 +17,7 @@ import { TokentagError } from '../errors.ts';
 import { type DType, type TensorData, sizeOf, tensor } from './dtype.ts';
 import type { Graph, Shape, Value } from './graph.ts';
 import { serializeModel } from './onnx.ts';
+import { DropoutMaskSource } from './dropout-masks.ts';
 import { collectGarbage } from './release.ts';
 import {
   type AdamWOptions,
@@ -262,6 +263,8 @@ export class TrainingSession {
   private readonly normOut = scalarSlot();
   private readonly training = new ort.Tensor('bool', Uint8Array.of(1), []);
   private readonly evalSessions = new Map<string, Promise<{ graph: EvalGraph; session: ort.InferenceSession }>>();
+  /** Draws the dropout masks each (micro-)batch feeds; undefined when the model has no dropout. */
+  private readonly masks: DropoutMaskSource | undefined;
 
   private constructor(
     private readonly opts: TrainingSessionOptions,
@@ -289,6 +292,7 @@ export class TrainingSession {
     }
     for (const [name, t] of opts.params) this.paramArray(name).set(t.data);
     this.stateBytes = graphs.trainable.reduce((n, p) => n + 3 * 4 * sizeOf(this.dims.get(p)!), 0);
+    this.masks = graphs.dropoutMasks.length > 0 ? new DropoutMaskSource(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
   }
 
   static async create(opts: TrainingSessionOptions): Promise<TrainingSession> {
@@ -364,7 +368,15 @@ export class TrainingSession {
       this.stepInput.data[0] = stepNo;
       let loss: number;
       if (this.sessions.fused) {
-        const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...this.momentFeeds(), ...feedsPerBatch[0], [N.training]: this.training, [N.lr]: this.lr.tensor, [N.step]: this.stepInput.tensor };
+        const feeds: Record<string, ort.Tensor> = {
+          ...this.paramFeeds(),
+          ...this.momentFeeds(),
+          ...feedsPerBatch[0],
+          ...this.maskFeeds(micro[0]!, stepNo, 0),
+          [N.training]: this.training,
+          [N.lr]: this.lr.tensor,
+          [N.step]: this.stepInput.tensor,
+        };
         const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor, [N.gradNorm]: this.normOut.tensor, ...this.stateFetches() };
         await this.run(this.sessions.fused, 'train', feeds, fetches, stepNo);
         loss = this.lossOut.data[0]!;
@@ -375,7 +387,13 @@ export class TrainingSession {
         let total = 0;
         this.lossScale.data[0] = 1 / micro.length;
         for (const [i, mbFeeds] of feedsPerBatch.entries()) {
-          const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...mbFeeds, [N.training]: this.training, [N.lossScale]: this.lossScale.tensor };
+          const feeds: Record<string, ort.Tensor> = {
+            ...this.paramFeeds(),
+            ...mbFeeds,
+            ...this.maskFeeds(micro[i]!, stepNo, i),
+            [N.training]: this.training,
+            [N.lossScale]: this.lossScale.tensor,
+          };
           const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor };
           for (const [name, db] of this.gradSums) {
             feeds[N.gradSum(name)] = db.tensor;
@@ -404,6 +422,14 @@ export class TrainingSession {
       // Free the binding's unread output copies now, before the next step allocates (release.ts).
       if (this.stateBytes >= COLLECT_ABOVE_BYTES) collectGarbage();
     }
+  }
+
+  /** This (micro-)batch's dropout masks, sized by its symbolic dims and drawn for (step, micro-batch). */
+  private maskFeeds(batch: TensorBatch, step: number, micro: number): Record<string, ort.Tensor> {
+    if (!this.masks) return {};
+    const symbols = new Map<string, number>();
+    for (const v of this.batchInputs) v.shape?.forEach((d, i) => typeof d === 'string' && symbols.set(d, batch[v.name]!.dims[i]!));
+    return this.masks.feeds(symbols, step, micro);
   }
 
   private paramFeeds(): Record<string, ort.Tensor> {
