@@ -4,7 +4,7 @@
  *   config.json, model.safetensors (+ tokenizer files)  the model, Hugging Face layout
  *   optimizer.safetensors      AdamW moments: `exp_avg/<param>`, `exp_avg_sq/<param>`, and the step
  *   scheduler.json             the schedule (type, base lr, warm-up, total) and its position
- *   rng_state.json             data seed, epoch and position in the epoch (dropout: see below)
+ *   rng_state.json             data seed, epoch and position in the epoch, dropout seed
  *   trainer_state.json         Hugging Face's TrainerState fields (global_step, log_history, …)
  *   training_args.json         the TrainingArguments, snake_case
  *
@@ -12,11 +12,11 @@
  * fsynced, and renamed into place only when complete: a crash leaves either the whole
  * checkpoint or none (a stale temporary directory at worst, which is never read).
  *
- * Dropout masks are not restorable: ONNX Runtime's Dropout draws from a generator seeded by
- * the node's `seed` attribute that advances with every session run, and its state cannot be
- * read or set. A resumed run therefore sees the same data in the same order and continues from
- * the same weights, moments and schedule position, but draws other dropout masks; with dropout
- * 0 it reproduces the uninterrupted run bit for bit.
+ * Dropout needs no saved generator state: the training graphs take their dropout masks as
+ * inputs, drawn for each step from (seed, step, micro-batch, site) alone
+ * (engine/dropout-masks.ts). A resumed run sees the same data in the same order, continues from
+ * the same weights, moments and schedule position, and draws the same masks: it reproduces the
+ * uninterrupted run bit for bit, dropout included.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -81,10 +81,10 @@ export interface DataPosition {
   numFeatures: number;
   /** Whether the end-of-epoch evaluation / save of `epoch` already ran. */
   epochEndDone: boolean;
-  /** The dropout seed the session was created with (its stream position cannot be saved). */
+  /** The dropout seed the session was created with (the masks of a step follow from it and the step). */
   dropoutSeed: number;
-  /** Always false: see the module comment. */
-  dropoutRestorable: false;
+  /** Whether resuming reproduces the dropout masks: true since masks are drawn per step (false in older checkpoints). */
+  dropoutRestorable: boolean;
 }
 
 /** `scheduler.json`: the schedule and the number of scheduler steps taken. */

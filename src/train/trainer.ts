@@ -445,7 +445,7 @@ export class Trainer {
       batchesDone,
       epochEndDone,
       dropoutSeed: a.seed,
-      dropoutRestorable: false,
+      dropoutRestorable: true,
       numFeatures: features.length,
     });
     const save = async (pos: DataPosition) => {

@@ -84,7 +84,7 @@ test('per-epoch checkpoints hold every file, HF trainer_state fields, and the be
   const sched = JSON.parse(fs.readFileSync(path.join(ck5, 'scheduler.json'), 'utf8'));
   assert.deepEqual(sched, { type: 'linear', base_lr: 5e-3, total_steps: 10, warmup_steps: 0, num_cycles: 0.5, step: 5, last_lr: 5e-3 * 0.5 });
   const rng = JSON.parse(fs.readFileSync(path.join(ck5, 'rng_state.json'), 'utf8'));
-  assert.deepEqual(rng, { seed: 42, epoch: 0, batchesDone: 5, numFeatures: 40, epochEndDone: true, dropoutSeed: 42, dropoutRestorable: false });
+  assert.deepEqual(rng, { seed: 42, epoch: 0, batchesDone: 5, numFeatures: 40, epochEndDone: true, dropoutSeed: 42, dropoutRestorable: true });
   const opt = readSafetensors(path.join(ck5, 'optimizer.safetensors')).tensors;
   const names = arch.paramShapes(config).map((p) => p.name);
   assert.deepEqual([...opt.keys()].sort(), [...names.map((n) => `exp_avg/${n}`), ...names.map((n) => `exp_avg_sq/${n}`), 'step'].sort());

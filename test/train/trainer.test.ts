@@ -187,7 +187,9 @@ test('a diverged step stops the run with a clear error naming the step and the l
   await trainer.dispose();
 });
 
-test('abort: the current step finishes, a checkpoint is saved, interrupted; resuming reaches the same weights as an uninterrupted run', async () => {
+for (const dropout of [0, 0.1]) test(`abort: the current step finishes, a checkpoint is saved, interrupted; resuming reaches the same weights as an uninterrupted run (dropout ${dropout})`, async () => {
+  // With dropout on, the resumed run must draw the very masks the uninterrupted one drew.
+  const config = { ...tinyBertConfig(LABELS), hiddenDropoutProb: dropout, attentionProbsDropoutProb: dropout };
   const args = { learningRate: 5e-3, numTrainEpochs: 2, gradientAccumulationSteps: 2, loggingSteps: 1, saveStrategy: 'no', threads: 1 } as const;
   const full = new Trainer({ model: { config, params: arch.init(config, 7) }, args: { ...args, outputDir: tmp() }, trainFeatures, output: null });
   await full.train();
