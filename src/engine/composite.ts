@@ -22,7 +22,12 @@ function scalarOf(dtype: DType, v: number): TensorData {
 }
 
 export const composites: Readonly<Record<string, Lowering>> = {
-  /** The exact (erf) GELU, ONNX `Gelu` (opset 20) with approximate='none': x · ½ · (1 + erf(x/√2)). */
+  /**
+   * The exact (erf) GELU, ONNX `Gelu` (opset 20) with approximate='none': x · ½ · (1 + erf(x/√2)).
+   * Written with Div by √2 (not Mul by 1/√2) because that is the pattern ONNX Runtime's GELU
+   * fusion recognises: it then runs the bias Add and the whole GELU as one `BiasGelu` kernel
+   * (bert-tiny's optimised graph: 74 nodes instead of 84).
+   */
   Gelu: (node, values) => {
     const [x] = node.inputs as [string];
     const [y] = node.outputs as [string];
@@ -30,7 +35,7 @@ export const composites: Readonly<Record<string, Lowering>> = {
     const p = node.name;
     const n = (op: string, inputs: string[], out: string): Node => ({ op, name: `${p}/${op}_${out}`, inputs, outputs: [`${p}/${out}`], attrs: {} });
     const nodes = [
-      n('Mul', [x, `${p}/sqrt1_2`], 'scaled'),
+      n('Div', [x, `${p}/sqrt2`], 'scaled'),
       n('Erf', [`${p}/scaled`], 'erf'),
       n('Add', [`${p}/erf`, `${p}/one`], 'shifted'),
       n('Mul', [x, `${p}/half`], 'halved'),
@@ -39,7 +44,7 @@ export const composites: Readonly<Record<string, Lowering>> = {
     return {
       nodes,
       initializers: [
-        [`${p}/sqrt1_2`, scalarOf(dtype, Math.SQRT1_2)],
+        [`${p}/sqrt2`, scalarOf(dtype, Math.SQRT2)],
         [`${p}/one`, scalarOf(dtype, 1)],
         [`${p}/half`, scalarOf(dtype, 0.5)],
       ],
