@@ -64,6 +64,12 @@ export interface PipelineOptions {
   bioConstrained?: boolean;
   /** Override the model's maximum length in tokens (special tokens included); never above the model's. */
   maxLength?: number;
+  /**
+   * Byte-level BPE tokenizers (RoBERTa): give the first word of a text its prefix space too, as
+   * every word had when tokentag trained on pre-split words. Default `true`; `false` keeps the
+   * tokenizer file's setting (roberta-base ships `false`), as Python's pipeline does.
+   */
+  addPrefixSpace?: boolean;
   /** ONNX Runtime intra-op threads per session (default: the cores divided among the sessions; ONNX Runtime's own for one session). */
   intraOpNumThreads?: number;
 }
@@ -183,7 +189,7 @@ export async function pipeline(task: PipelineTask, options: PipelineOptions): Pr
     config = loaded.config;
     source = serializeModel(exportGraph(config, loaded.params)).model;
   }
-  const tok = await loadTokenizer(dir);
+  const tok = await loadTokenizer(dir, options.addPrefixSpace !== undefined ? { addPrefixSpace: options.addPrefixSpace } : {});
   const id2label = config.id2label;
   const numLabels = id2label.length;
   const modelMax = Math.min(maxSequenceLength(config), tok.modelMaxLength ?? Infinity);

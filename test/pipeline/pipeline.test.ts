@@ -6,7 +6,9 @@ import path from 'node:path';
 import { env, pipeline as hfPipeline } from '@huggingface/transformers';
 import { loadTokenClassifier, saveTokenClassifier } from '../../src/models/index.ts';
 import { exportOnnx } from '../../src/models/export.ts';
-import { saveTokenizerFiles, trainWordPiece } from '../../src/tokenize/index.ts';
+import { saveTokenizerFiles, trainWordPiece, type TokenizerJson } from '../../src/tokenize/index.ts';
+import { bindingToJson } from '../../src/tokenize/tokenizer.ts';
+import { robertaBinding } from '../fixtures/tokenize/tokenizers.ts';
 import { pipeline, windowStarts, codePointToUtf16, type GroupedEntity, type TokenEntity, type TokenClassificationPipeline } from '../../src/pipeline/index.ts';
 
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'models', 'bert');
@@ -245,6 +247,63 @@ describe('against transformers.js on the same exported model', () => {
       }
     } finally {
       await hf.dispose();
+    }
+  });
+});
+
+describe('RoBERTa (byte-level BPE)', () => {
+  /** The RoBERTa fixture (vocab 100, 5 labels) with the test's small byte-level BPE tokenizer, exported. */
+  async function makeRobertaModel(): Promise<string> {
+    const d = path.join(root, 'roberta-hf');
+    fs.mkdirSync(d, { recursive: true });
+    for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'models', 'roberta', f), path.join(d, f));
+    const json = bindingToJson(robertaBinding()) as TokenizerJson;
+    json.decoder = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
+    fs.writeFileSync(path.join(d, 'tokenizer.json'), JSON.stringify(json));
+    fs.writeFileSync(path.join(d, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'RobertaTokenizer', model_max_length: 64, bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', add_prefix_space: false }));
+    exportOnnx(d);
+    return d;
+  }
+  const TEXTS = ['Hello world!', 'Hello café world', 'world Hello!'];
+
+  it('with the file\'s add_prefix_space (false), none and simple match transformers.js', async () => {
+    const d = await makeRobertaModel();
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = root;
+    const hf = await hfPipeline('token-classification', 'roberta-hf', { local_files_only: true, dtype: 'fp32' });
+    const ours = await pipeline('ner', { model: d, addPrefixSpace: false });
+    try {
+      for (const text of TEXTS) {
+        const theirs = (await hf(text, { ignore_labels: [] } as never)) as unknown as { entity: string; score: number; index: number; word: string }[];
+        const mine = (await ours(text, { ignoreLabels: [] })) as TokenEntity[];
+        // `word` is the raw token here, as in Python ('Ġworld'); transformers.js decodes it (' world').
+        assert.deepEqual(mine.map(({ entity, index }) => ({ entity, index })), theirs.map(({ entity, index }) => ({ entity, index })));
+        mine.forEach((e, i) => assert.ok(Math.abs(e.score - theirs[i]!.score) < 1e-5));
+        for (const e of mine) assert.equal(text.slice(e.start!, e.end!), e.word.replace(/^Ġ/, '').replace('Ã©', 'é'));
+        const theirsS = (await hf(text, { aggregation_strategy: 'simple', ignore_labels: [] } as never)) as unknown as { entity_group: string; score: number; word: string }[];
+        const mineS = (await ours(text, { aggregationStrategy: 'simple', ignoreLabels: [] })) as GroupedEntity[];
+        assert.deepEqual(mineS.map(({ entity_group, word }) => ({ entity_group, word })), theirsS.map(({ entity_group, word }) => ({ entity_group, word })));
+        mineS.forEach((e, i) => assert.ok(Math.abs(e.score - theirsS[i]!.score) < 1e-5));
+      }
+    } finally {
+      await hf.dispose();
+      await ours.dispose();
+    }
+  });
+
+  it('by default the first word gets its prefix space too, as every word had in training', async () => {
+    const d = path.join(root, 'roberta-hf');
+    const ours = await pipeline('ner', { model: d });
+    const glued = await pipeline('ner', { model: d, addPrefixSpace: false });
+    try {
+      const first = (await ours('Hello world!', { ignoreLabels: [] })) as TokenEntity[];
+      assert.deepEqual(first.map((e) => [e.word, e.start, e.end]), [['ĠHello', 0, 5], ['Ġworld', 6, 11], ['!', 11, 12]]);
+      const other = (await glued('Hello world!', { ignoreLabels: [] })) as TokenEntity[];
+      assert.deepEqual(other.slice(0, 4).map((e) => e.word), ['H', 'e', 'll', 'o'], 'without it, "Hello" at the start is not the word the vocabulary has');
+    } finally {
+      await ours.dispose();
+      await glued.dispose();
     }
   });
 });
