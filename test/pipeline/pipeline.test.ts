@@ -221,6 +221,31 @@ describe('token-classification pipeline', () => {
   });
 });
 
+type HfTokenClassification = (text: string, options?: never) => Promise<unknown>;
+
+/**
+ * Our none and simple results for `text` equal transformers.js's: the same entities (and words,
+ * for none when `noneWords`), scores within 1e-5. simple runs with no ignored labels:
+ * transformers.js filters them BEFORE grouping, Python and we after. Returns our none result.
+ */
+async function assertSameAsTransformersJs(
+  hf: HfTokenClassification,
+  ours: TokenClassificationPipeline,
+  text: string,
+  o: { ignoreLabels?: string[]; noneWords: boolean },
+): Promise<TokenEntity[]> {
+  const theirs = (await hf(text, (o.ignoreLabels ? { ignore_labels: o.ignoreLabels } : undefined) as never)) as { entity: string; score: number; index: number; word: string }[];
+  const mine = (await ours(text, o.ignoreLabels ? { ignoreLabels: o.ignoreLabels } : undefined)) as TokenEntity[];
+  const key = (e: { entity: string; index: number; word: string }) => (o.noneWords ? { entity: e.entity, index: e.index, word: e.word } : { entity: e.entity, index: e.index });
+  assert.deepEqual(mine.map(key), theirs.map(key));
+  mine.forEach((e, i) => assert.ok(Math.abs(e.score - theirs[i]!.score) < 1e-5));
+  const theirsS = (await hf(text, { aggregation_strategy: 'simple', ignore_labels: [] } as never)) as { entity_group: string; score: number; word: string }[];
+  const mineS = (await ours(text, { aggregationStrategy: 'simple', ignoreLabels: [] })) as GroupedEntity[];
+  assert.deepEqual(mineS.map(({ entity_group, word }) => ({ entity_group, word })), theirsS.map(({ entity_group, word }) => ({ entity_group, word })));
+  mineS.forEach((e, i) => assert.ok(Math.abs(e.score - theirsS[i]!.score) < 1e-5));
+  return mine;
+}
+
 describe('against transformers.js on the same exported model', () => {
   it('none and simple give the same entities and scores', async () => {
     const id = 'hf-compare';
@@ -233,18 +258,8 @@ describe('against transformers.js on the same exported model', () => {
     const hf = await hfPipeline('token-classification', id, { local_files_only: true, dtype: 'fp32' });
     const texts = [TEXT, 'Alan Turing lived in London and Berlin', 'Lovelace went to the city of Paris'];
     try {
-      for (const text of texts) {
-        // none: HF drops ignore_labels before/after grouping alike
-        const theirs = (await hf(text)) as unknown as { entity: string; score: number; index: number; word: string }[];
-        const ours = (await ner(text)) as TokenEntity[];
-        assert.deepEqual(ours.map(({ entity, index, word }) => ({ entity, index, word })), theirs.map(({ entity, index, word }) => ({ entity, index, word })));
-        ours.forEach((e, i) => assert.ok(Math.abs(e.score - theirs[i]!.score) < 1e-5));
-        // simple: transformers.js filters ignore_labels BEFORE grouping; with none ignored both group alike
-        const theirsS = (await hf(text, { aggregation_strategy: 'simple', ignore_labels: [] } as never)) as unknown as { entity_group: string; score: number; word: string }[];
-        const oursS = (await ner(text, { aggregationStrategy: 'simple', ignoreLabels: [] })) as GroupedEntity[];
-        assert.deepEqual(oursS.map(({ entity_group, word }) => ({ entity_group, word })), theirsS.map(({ entity_group, word }) => ({ entity_group, word })));
-        oursS.forEach((e, i) => assert.ok(Math.abs(e.score - theirsS[i]!.score) < 1e-5));
-      }
+      // none: HF drops ignore_labels before/after grouping alike
+      for (const text of texts) await assertSameAsTransformersJs(hf, ner, text, { noneWords: true });
     } finally {
       await hf.dispose();
     }
@@ -275,16 +290,9 @@ describe('RoBERTa (byte-level BPE)', () => {
     const ours = await pipeline('ner', { model: d, addPrefixSpace: false });
     try {
       for (const text of TEXTS) {
-        const theirs = (await hf(text, { ignore_labels: [] } as never)) as unknown as { entity: string; score: number; index: number; word: string }[];
-        const mine = (await ours(text, { ignoreLabels: [] })) as TokenEntity[];
-        // `word` is the raw token here, as in Python ('Ġworld'); transformers.js decodes it (' world').
-        assert.deepEqual(mine.map(({ entity, index }) => ({ entity, index })), theirs.map(({ entity, index }) => ({ entity, index })));
-        mine.forEach((e, i) => assert.ok(Math.abs(e.score - theirs[i]!.score) < 1e-5));
+        // `word` of none is the raw token here, as in Python ('Ġworld'); transformers.js decodes it (' world').
+        const mine = await assertSameAsTransformersJs(hf, ours, text, { ignoreLabels: [], noneWords: false });
         for (const e of mine) assert.equal(text.slice(e.start!, e.end!), e.word.replace(/^Ġ/, '').replace('Ã©', 'é'));
-        const theirsS = (await hf(text, { aggregation_strategy: 'simple', ignore_labels: [] } as never)) as unknown as { entity_group: string; score: number; word: string }[];
-        const mineS = (await ours(text, { aggregationStrategy: 'simple', ignoreLabels: [] })) as GroupedEntity[];
-        assert.deepEqual(mineS.map(({ entity_group, word }) => ({ entity_group, word })), theirsS.map(({ entity_group, word }) => ({ entity_group, word })));
-        mineS.forEach((e, i) => assert.ok(Math.abs(e.score - theirsS[i]!.score) < 1e-5));
       }
     } finally {
       await hf.dispose();
