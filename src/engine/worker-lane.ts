@@ -67,11 +67,6 @@ export class WorkerLane {
     return this.stopped === undefined && !this.closing;
   }
 
-  /** Requests in flight. */
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
   /** Sends `{ id, ...message }`; resolves with the worker's reply. */
   request(message: Record<string, unknown>, transfer: readonly ArrayBuffer[] = []): Promise<Record<string, unknown>> {
     if (!this.alive) return Promise.reject(new TokentagError(this.closing ? 'the worker thread has been closed' : `the worker thread stopped: ${this.stopped}`));

@@ -122,7 +122,12 @@ export function asciiWordSplitter(tok: FastTokenizer): ((text: string) => { word
   let f = splitters.get(tok);
   if (f !== undefined) return f;
   const added = (tok.json.added_tokens ?? []).map((t) => t.content.toLowerCase()).filter((c) => c !== '');
-  f = tok.plainWordPiece ? (text) => (PLAIN_ASCII.test(text) && !added.some((c) => text.toLowerCase().includes(c)) ? splitAsciiWords(text) : undefined) : null;
+  const hasAdded = (text: string): boolean => {
+    if (added.length === 0) return false;
+    const lower = text.toLowerCase();
+    return added.some((c) => lower.includes(c));
+  };
+  f = tok.plainWordPiece ? (text) => (PLAIN_ASCII.test(text) && !hasAdded(text) ? splitAsciiWords(text) : undefined) : null;
   splitters.set(tok, f);
   return f;
 }
