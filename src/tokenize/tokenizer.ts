@@ -141,32 +141,37 @@ export class FastTokenizer {
    * seen before. The result is in the order of `words`.
    */
   async encodeWordPieces(words: readonly string[]): Promise<WordPieces[]> {
-    const missing: string[] = [];
-    const pending = new Set<string>();
+    // This call's words, cached or new, are held here: a concurrent call may clear the cache
+    // while this one awaits the library.
+    const local = new Map<string, WordPieces>();
+    const missing = new Set<string>();
     for (const w of words) {
       if (typeof w !== 'string') throw new TokentagError(`words must be strings, got ${typeof w}`);
-      if (!this.cache.has(w) && !pending.has(w)) {
-        pending.add(w);
-        missing.push(w);
-      }
+      if (local.has(w) || missing.has(w)) continue;
+      const hit = this.cache.get(w);
+      if (hit) local.set(w, hit);
+      else missing.add(w);
     }
-    if (missing.length > 0) {
-      if (this.cache.size + missing.length > this.cacheLimit) this.cache.clear();
+    if (missing.size > 0) {
+      if (this.cache.size + missing.size > this.cacheLimit) this.cache.clear();
       // Plain ASCII words of a BERT-style tokenizer are tokenized here; the rest by the library.
       const wp = this.plainWordPiece;
-      const forLibrary = wp ? missing.filter((w) => !isPlainWord(w)) : missing;
-      if (wp) for (const w of missing) if (isPlainWord(w)) this.cache.set(w, encodePlainWord(wp, w));
+      const forLibrary: string[] = [];
+      const fresh: [string, WordPieces][] = [];
+      for (const w of missing) {
+        if (wp && isPlainWord(w)) fresh.push([w, encodePlainWord(wp, w)]);
+        else forLibrary.push(w);
+      }
       if (forLibrary.length > 0) {
         const encodings = await this.binding.encodeBatch(forLibrary, { addSpecialTokens: false });
-        for (let i = 0; i < forLibrary.length; i++) this.cache.set(forLibrary[i], wordPiecesOf(encodings[i]));
+        for (let i = 0; i < forLibrary.length; i++) fresh.push([forLibrary[i], wordPiecesOf(encodings[i])]);
+      }
+      for (const [w, p] of fresh) {
+        local.set(w, p);
+        this.cache.set(w, p);
       }
     }
-    return words.map((w) => {
-      const pieces = this.cache.get(w);
-      // A cache clear between the batch and here cannot happen (single-threaded), but stay safe.
-      if (pieces === undefined) throw new Error(`internal: word ${JSON.stringify(w)} not encoded`);
-      return pieces;
-    });
+    return words.map((w) => local.get(w)!);
   }
 
   /** Forgets the cached word tokenizations. */

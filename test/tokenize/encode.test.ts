@@ -180,3 +180,14 @@ test('tokenizer.json that is not JSON is a clear error', async () => {
   await assert.rejects(loadTokenizer(dir), /tokenizer\.json is not valid JSON/);
   await assert.rejects(loadTokenizer(join(dir, 'nothing-here')), /no tokenizer\.json or vocab\.txt/);
 });
+
+test('encodeWordPieces: a concurrent call that clears the word cache does not lose this call\'s words', async () => {
+  const tok = await bertCased();
+  const alone = async (words: string[]) => (await (await bertCased()).encodeWordPieces(words)).map((p) => [...p.ids]);
+  await tok.encodeWordPieces(['Paris']); // cached
+  tok.cacheLimit = 2;
+  // a: 'Paris' from the cache, 'Zürich' from the library (an await); b clears the cache meanwhile.
+  const [a, b] = await Promise.all([tok.encodeWordPieces(['Paris', 'Zürich']), tok.encodeWordPieces(['München', 'Köln'])]);
+  assert.deepEqual(a.map((p) => [...p.ids]), await alone(['Paris', 'Zürich']));
+  assert.deepEqual(b.map((p) => [...p.ids]), await alone(['München', 'Köln']));
+});
