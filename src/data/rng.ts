@@ -4,16 +4,26 @@
  * every Node version — `Math.random` can be neither seeded nor saved in a checkpoint.
  */
 
+/**
+ * One step of 32-bit splitmix from state `x`: a well-mixed unsigned 32-bit value, so that
+ * nearby inputs give unrelated outputs (also used to derive stream seeds from several numbers).
+ */
+export function mix32(x: number): number {
+  const a = (x + 0x9e3779b9) | 0;
+  let t = a ^ (a >>> 16);
+  t = Math.imul(t, 0x21f0aaad);
+  t ^= t >>> 15;
+  t = Math.imul(t, 0x735a2d97);
+  return (t ^ (t >>> 15)) >>> 0;
+}
+
 /** 32-bit splitmix: spreads a seed over the whole state so nearby seeds give unrelated streams. */
 function splitmix32(seed: number): () => number {
   let a = seed | 0;
   return () => {
+    const out = mix32(a);
     a = (a + 0x9e3779b9) | 0;
-    let t = a ^ (a >>> 16);
-    t = Math.imul(t, 0x21f0aaad);
-    t ^= t >>> 15;
-    t = Math.imul(t, 0x735a2d97);
-    return (t ^ (t >>> 15)) >>> 0;
+    return out;
   };
 }
 

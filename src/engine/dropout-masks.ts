@@ -9,16 +9,9 @@
  * scaled by 1/(1 − ratio), as `torch.nn.Dropout` does.
  */
 import * as ort from 'onnxruntime-node';
+import { mix32 } from '../data/rng.ts';
 import { TokentagError } from '../errors.ts';
 import type { DropoutMask } from './layers.ts';
-
-/** splitmix32's finaliser: a well-mixed 32-bit value from any 32-bit input. */
-function mix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  x = Math.imul(x ^ (x >>> 16), 0x21f0aaad);
-  x = Math.imul(x ^ (x >>> 15), 0x735a2d97);
-  return (x ^ (x >>> 15)) >>> 0;
-}
 
 /** The stream seed of one mask. */
 export function maskSeed(seed: number, step: number, micro: number, site: number): number {
@@ -31,7 +24,7 @@ export function fillMask(out: Float32Array | Float64Array, ratio: number, stream
   const scale = out instanceof Float32Array ? Math.fround(1 / (1 - ratio)) : 1 / (1 - ratio);
   let state = streamSeed | 0;
   for (let i = 0; i < out.length; i++) {
-    // mulberry32
+    // mulberry32, inline: this loop draws every mask of every step (Rng's method call and state array cost more)
     state = (state + 0x6d2b79f5) | 0;
     let t = Math.imul(state ^ (state >>> 15), 1 | state);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;

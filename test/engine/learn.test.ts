@@ -20,22 +20,13 @@ import {
   linear,
   tensor,
 } from '../../src/engine/index.ts';
+import { mulberry32 } from './gradcheck.ts';
 
 const VOCAB = 8; // 0 is padding, tokens are 1..7
 const TAGS = 3;
 const SEQ = 8;
 const tagOf = (tok: number, prev: number) => (tok + prev) % TAGS;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Uniform(−1/√fan_in, 1/√fan_in), like torch.nn.Linear's default init. */
 function init(r: () => number, dims: number[], fanIn = dims[dims.length - 1]!): TensorData<'float32'> {
@@ -56,7 +47,7 @@ describe('learning a synthetic tagging task', () => {
       const [loss] = b.softmaxCrossEntropyLoss(logits, labels);
       return { loss, outputs: { logits } };
     };
-    const r = rng(3);
+    const r = mulberry32(3);
     const params = new Map([
       ['fc1.weight', init(r, [HID, IN])],
       ['fc1.bias', init(r, [HID], IN)],
@@ -116,7 +107,7 @@ describe('learning a synthetic tagging task', () => {
       const [loss] = b.softmaxCrossEntropyLoss(b.reshape(logits, [-1, TAGS]), b.reshape(labels, [-1]));
       return { loss, outputs: { logits } };
     };
-    const r = rng(11);
+    const r = mulberry32(11);
     const params = new Map<string, TensorData<'float32'>>([
       ['embeddings.word', init(r, [VOCAB, H], 1)],
       ['embeddings.position', init(r, [SEQ, H], 1)],
@@ -143,7 +134,7 @@ describe('learning a synthetic tagging task', () => {
     const ids = new BigInt64Array(N * SEQ);
     const mask = new BigInt64Array(N * SEQ);
     const labels = new BigInt64Array(N * SEQ).fill(-100n);
-    const dr = rng(5);
+    const dr = mulberry32(5);
     for (let i = 0; i < N; i++) {
       const len = 2 + Math.floor(dr() * (SEQ - 1));
       let prev = 0;

@@ -12,6 +12,7 @@ import {
   linear,
   tensor,
 } from '../../src/engine/index.ts';
+import { mulberry32 } from './gradcheck.ts';
 
 const IN = 3;
 const HID = 5;
@@ -29,15 +30,10 @@ function mlp(p = 0): ModelFn {
   };
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+/** Uniform in [−0.5, 0.5). */
+function rng(seed: number): () => number {
+  const u = mulberry32(seed);
+  return () => u() - 0.5;
 }
 
 function params(seed = 1) {
