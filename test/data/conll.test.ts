@@ -7,20 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { formatConll, parseConll, readConll, writeConll } from '../../src/data/conll.ts';
 import { CONLL2003_NER, CONLL2003_POS } from '../../src/data/labels.ts';
 import { InputError } from '../../src/errors.ts';
+import { throwsInput } from '../helpers/input-error.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
-
-/** Asserts an InputError with this exact `file:line: …` message start and detail pattern. */
-function throwsInput(fn: () => unknown, file: string, line: number, detail: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.file, file);
-    assert.equal(e.line, line);
-    assert.match(e.detail, detail);
-    assert.ok(e.message.startsWith(`${file}:${line}: `));
-    return true;
-  });
-}
 
 test('reads the CoNLL-2003 layout: pos, chunk and ner columns with ids', async () => {
   const ds = await readConll(join(fixtures, 'conll2003/train.txt'));

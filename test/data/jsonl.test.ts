@@ -5,19 +5,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatJsonl, parseJsonl, readJsonl } from '../../src/data/jsonl.ts';
 import { CONLL2003_NER } from '../../src/data/labels.ts';
-import { InputError } from '../../src/errors.ts';
+import { throwsInput } from '../helpers/input-error.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/data/jsonl/', import.meta.url));
-
-function throwsInput(fn: () => unknown, file: string, line: number, detail: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected InputError, got ${String(e)}`);
-    assert.equal(e.file, file);
-    assert.equal(e.line, line);
-    assert.match(e.detail, detail);
-    return true;
-  });
-}
 
 test('reads HF-exported rows with integer tags and label names from a preset', async () => {
   const ds = await readJsonl(join(fixtures, 'train.jsonl'), { labels: 'conll2003' });
