@@ -13,19 +13,11 @@ import { AutoModelForTokenClassification, Tensor as HfTensor, env, pipeline } fr
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { ExportError, exportOnnx } from '../../src/models/export.ts';
+import { FIXTURES, TOLERANCE, type ReferenceLogits, readReferenceLogits } from './reference-fixtures.ts';
 
 const { onnx } = onnxProto;
-const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'models');
 const ARCHITECTURES = ['bert', 'distilbert', 'roberta', 'xlm-roberta', 'electra'] as const;
 const WITH_TOKEN_TYPES = new Set(['bert', 'electra']);
-const TOLERANCE = 1e-4;
-
-interface Expected {
-  input_ids: number[][];
-  attention_mask: number[][];
-  token_type_ids?: number[][];
-  logits: number[][][];
-}
 
 let root = '';
 before(() => {
@@ -45,7 +37,7 @@ function copyFixture(name: string, as = name): { id: string; dir: string } {
   return { id: as, dir };
 }
 
-const expectedOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+
 const flat64 = (rows: number[][]) => BigInt64Array.from(rows.flat().map(BigInt));
 const dimsOf = (rows: number[][]) => [rows.length, rows[0]!.length];
 
@@ -57,7 +49,7 @@ function maxDiff(got: ArrayLike<number>, want: number[][][]): number {
   return worst;
 }
 
-async function runOrt(file: string, e: Expected, feedTokenTypes = true): Promise<ort.Tensor> {
+async function runOrt(file: string, e: ReferenceLogits, feedTokenTypes = true): Promise<ort.Tensor> {
   const session = await ort.InferenceSession.create(file);
   try {
     const all: Record<string, number[][] | undefined> = { input_ids: e.input_ids, attention_mask: e.attention_mask, token_type_ids: e.token_type_ids };
@@ -73,7 +65,7 @@ async function runOrt(file: string, e: Expected, feedTokenTypes = true): Promise
   }
 }
 
-async function runTransformersJs(id: string, e: Expected, withTokenTypes = true): Promise<{ logits: HfTensor; className: string }> {
+async function runTransformersJs(id: string, e: ReferenceLogits, withTokenTypes = true): Promise<{ logits: HfTensor; className: string }> {
   const model = await AutoModelForTokenClassification.from_pretrained(id, { local_files_only: true, dtype: 'fp32' });
   try {
     const t = (rows: number[][]) => new HfTensor('int64', flat64(rows), dimsOf(rows));
@@ -137,7 +129,7 @@ describe('exportOnnx: reference fixtures', () => {
       });
 
       it(`onnxruntime-node gives the reference logits (${TOLERANCE})`, async () => {
-        const e = expectedOf(dir);
+        const e = readReferenceLogits(dir);
         const logits = await runOrt(file, e);
         assert.deepEqual(logits.dims, [2, 7, 5]);
         const worst = maxDiff(logits.data as Float32Array, e.logits);
@@ -145,7 +137,7 @@ describe('exportOnnx: reference fixtures', () => {
       });
 
       it(`transformers.js AutoModelForTokenClassification loads it and gives the reference logits (${TOLERANCE})`, async () => {
-        const e = expectedOf(dir);
+        const e = readReferenceLogits(dir);
         const { logits, className } = await runTransformersJs(id, e);
         assert.equal(className, JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).architectures[0]);
         assert.deepEqual(logits.dims, [2, 7, 5]);
@@ -160,7 +152,7 @@ describe('exportOnnx: files', () => {
   it('transformers.js fills an omitted token_type_ids with zeros, as onnxruntime does when fed zeros', async () => {
     const { id, dir } = copyFixture('bert', 'bert-no-types');
     exportOnnx(dir);
-    const e = expectedOf(dir);
+    const e = readReferenceLogits(dir);
     const viaOrt = await runOrt(path.join(dir, 'onnx', 'model.onnx'), e, false);
     const { logits } = await runTransformersJs(id, e, false);
     assert.deepEqual(logits.dims, viaOrt.dims);
@@ -262,7 +254,7 @@ describe('exportOnnx: files', () => {
     assert.deepEqual(r.externalData, { file: path.join(onnxDir, 'model.onnx_data'), bytes: fs.statSync(path.join(onnxDir, 'model.onnx_data')).size });
     assert.ok(r.bytes < 20_000, `model.onnx holds the graph only (${r.bytes} bytes)`);
     assert.deepEqual(fs.readdirSync(onnxDir).sort(), ['model.onnx', 'model.onnx_data']);
-    const e = expectedOf(dir);
+    const e = readReferenceLogits(dir);
     assert.ok(maxDiff((await runOrt(path.join(onnxDir, 'model.onnx'), e)).data as Float32Array, e.logits) <= TOLERANCE);
     assert.ok(maxDiff((await runTransformersJs(id, e)).logits.data as Float32Array, e.logits) <= TOLERANCE);
     // A later export that fits in one file removes the stale data file.
@@ -279,7 +271,7 @@ describe('exportOnnx: files', () => {
     assert.equal(r.file, out);
     assert.ok(fs.existsSync(out));
     assert.ok(!fs.existsSync(path.join(dir, 'onnx')));
-    const e = expectedOf(dir);
+    const e = readReferenceLogits(dir);
     assert.ok(maxDiff((await runOrt(out, e)).data as Float32Array, e.logits) <= TOLERANCE);
   });
 });

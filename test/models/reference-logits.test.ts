@@ -14,20 +14,12 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { type TensorData, serializeModel, tensor } from '../../src/engine/index.ts';
 import { type ModelConfig, buildInferenceGraph, loadTokenClassifier, readSafetensors } from '../../src/models/index.ts';
+import { FIXTURES, TOLERANCE, type ReferenceLogits, readReferenceLogits } from './reference-fixtures.ts';
 
-const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'models');
-const TOLERANCE = 1e-4;
-
-interface Expected {
-  input_ids: number[][];
-  attention_mask: number[][];
-  token_type_ids?: number[][];
-  logits: number[][][];
-}
 
 const i64 = (rows: number[][]) => tensor('int64', [rows.length, rows[0]!.length], BigInt64Array.from(rows.flat().map(BigInt)));
 
-async function forward(config: ModelConfig, params: ReadonlyMap<string, TensorData<'float32'>>, e: Expected): Promise<ort.Tensor> {
+async function forward(config: ModelConfig, params: ReadonlyMap<string, TensorData<'float32'>>, e: ReferenceLogits): Promise<ort.Tensor> {
   const graph = buildInferenceGraph(config, params, { tokenTypeIds: e.token_type_ids !== undefined });
   const session = await ort.InferenceSession.create(serializeModel(graph).model);
   try {
@@ -53,7 +45,7 @@ describe('reference logits (independent PyTorch implementation)', () => {
   for (const name of fixtureDirs) {
     it(`${name}: logits match to ${TOLERANCE}`, async () => {
       const dir = path.join(FIXTURES, name);
-      const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+      const expected = readReferenceLogits(dir);
       const { config, params, report } = loadTokenClassifier(dir);
       assert.deepEqual(report.newlyInitialized, [], 'a reference model has its head');
       assert.deepEqual(report.unused, []);
