@@ -37,7 +37,6 @@ function copyFixture(name: string, as = name): { id: string; dir: string } {
   return { id: as, dir };
 }
 
-
 const flat64 = (rows: number[][]) => BigInt64Array.from(rows.flat().map(BigInt));
 const dimsOf = (rows: number[][]) => [rows.length, rows[0]!.length];
 
