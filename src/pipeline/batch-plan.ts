@@ -18,8 +18,11 @@ export interface BatchPlanOptions {
   lanes?: number;
 }
 
-/** The default fixed cost of a run: measured on bert-tiny (2 × 128), where it is largest relative to the work. */
-export const PER_RUN_CELLS = 32;
+/**
+ * The default fixed cost of a run, in cells. Chosen on bert-tiny (2 × 128), where a run's fixed
+ * cost weighs most against its work; in a one-off comparison 16–64 did about equally well.
+ */
+const PER_RUN_CELLS = 32;
 
 /**
  * Groups windows of the given token lengths into runs. Returns the runs, costliest first, as

@@ -136,11 +136,14 @@ export function tokenizerFacts(tok: FastTokenizer): TokenizerFacts {
   const model = (tok.json as { model?: { unk_token?: unknown; continuing_subword_prefix?: unknown } }).model ?? {};
   const unk = typeof model.unk_token === 'string' ? tok.tokenToId(model.unk_token) : undefined;
   const prefix = typeof model.continuing_subword_prefix === 'string' && model.continuing_subword_prefix !== '' ? model.continuing_subword_prefix : undefined;
-  const decoder = tok.binding.getDecoder();
+  const libraryDecoder = (): TokenizerFacts['tokensToString'] => {
+    const decoder = tok.binding.getDecoder();
+    return decoder ? (tokens) => decoder.decode([...tokens]) : (tokens) => tokens.join(' ');
+  };
   return {
     unkTokenId: unk ?? (tok.specialTokens.unk_token !== undefined ? tok.tokenToId(tok.specialTokens.unk_token) : undefined),
     continuingSubwordPrefix: prefix,
-    tokensToString: fastDecoder(tok.json) ?? (decoder ? (tokens) => decoder.decode([...tokens]) : (tokens) => tokens.join(' ')),
+    tokensToString: fastDecoder(tok.json) ?? libraryDecoder(),
   };
 }
 

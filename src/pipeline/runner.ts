@@ -39,7 +39,6 @@ export interface RunnerOptions {
    * sessions; ONNX Runtime's own default for a single one.
    */
   intraOpNumThreads?: number;
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 /** The default session count: two side by side where there are two cores or more. */
@@ -49,20 +48,20 @@ export function defaultSessions(): number {
 
 /**
  * A batch counts this much more on the calling thread's session when choosing where to run it:
- * that thread also tokenizes and post-processes. (Measured on bert-tiny with two sessions: 1.5
- * gave the best throughput of 1, 1.5 and 2.)
+ * that thread also tokenizes and post-processes. (Chosen in a one-off comparison on bert-tiny
+ * with two sessions, where 1.5 did better than 1 and 2; not a benchmark.)
  */
 const INLINE_WEIGHT = 1.5;
 
 export async function createRunner(source: string | Uint8Array, options: RunnerOptions): Promise<ModelRunner> {
   const { sessions } = options;
   if (!Number.isInteger(sessions) || sessions < 1) throw new TokentagError(`sessions must be a positive integer, got ${sessions}`);
-  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all' };
+  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   else if (sessions > 1) sessionOptions.intraOpNumThreads = Math.max(1, Math.floor(os.availableParallelism() / sessions));
-  const create = (): Promise<ort.InferenceSession> =>
-    typeof source === 'string' ? ort.InferenceSession.create(source, sessionOptions) : ort.InferenceSession.create(source, sessionOptions);
-  const inline = inProcessRunner(await create());
+  const inline = inProcessRunner(
+    typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions),
+  );
   if (sessions === 1) return inline;
   try {
     return await SessionPool.start(inline, source, sessions - 1, sessionOptions);
