@@ -6,3 +6,4 @@ export * as engine from './engine/index.ts';
 export * as models from './models/index.ts';
 export * as train from './train/index.ts';
 export * from './tokenize/index.ts';
+export * from './pipeline/index.ts';

@@ -9,7 +9,8 @@ import { exportOnnx } from '../../src/models/export.ts';
 import { saveTokenizerFiles, trainWordPiece, type TokenizerJson } from '../../src/tokenize/index.ts';
 import { bindingToJson } from '../../src/tokenize/tokenizer.ts';
 import { robertaBinding } from '../fixtures/tokenize/tokenizers.ts';
-import { pipeline, windowStarts, codePointToUtf16, type GroupedEntity, type TokenEntity, type TokenClassificationPipeline } from '../../src/pipeline/index.ts';
+// From the package root, as users import it.
+import { pipeline, windowStarts, codePointToUtf16, type GroupedEntity, type TokenEntity, type TokenClassificationPipeline } from '../../src/index.ts';
 
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'models', 'bert');
 const CORPUS = [
