@@ -21,6 +21,7 @@ import type {
   TokenizedPrediction,
   TokenizerFacts,
 } from './types.ts';
+import { codePointToUtf16 } from './text.ts';
 import { bioViterbi } from './viterbi.ts';
 
 export type {
@@ -127,13 +128,8 @@ export function codePointOffsetsToUtf16(
   text: string,
   offsets: readonly (readonly [number, number])[],
 ): [number, number][] {
-  const map: number[] = [0]; // map[cp] = utf16 index
-  let u = 0;
-  for (const ch of text) {
-    u += ch.length;
-    map.push(u);
-  }
-  const at = (cp: number) => map[Math.min(Math.max(cp, 0), map.length - 1)];
+  const conv = codePointToUtf16(text); // null: no astral characters, code points are code units
+  const at = (cp: number) => (conv ? conv(Math.max(cp, 0)) : Math.min(Math.max(cp, 0), text.length));
   return offsets.map(([s, e]) => [at(s), at(e)]);
 }
 
