@@ -7,7 +7,10 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * Parses `--flag value` options strictly (no positionals, no unknown flags); a malformed command
  * line becomes a UsageError, which the CLI reports with the command's help hint and exit code 2.
  */
-export function parseFlags<const O extends Options>(argv: string[], options: O) {
+export function parseFlags<const O extends Options>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>['values'] {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (e) {

@@ -1,6 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { TokentagError, UsageError } from '../errors.ts';
-import { processIO, type CliIO, type Command } from './command.ts';
+import { processIO, type CliIO, type CommandEntry } from './command.ts';
 import { commands } from './commands/index.ts';
+
+/** The package's version; package.json sits two levels up from both src/cli and dist/cli. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `tokentag ${pkg.version}\n`;
+}
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length), 8);
@@ -19,8 +26,8 @@ function overview(): string {
 }
 
 /** Picks the command whose path is the longest prefix of argv. */
-function resolve(argv: string[]): { command: Command; rest: string[] } | undefined {
-  let best: Command | undefined;
+function resolve(argv: string[]): { command: CommandEntry; rest: string[] } | undefined {
+  let best: CommandEntry | undefined;
   for (const c of commands) {
     if (c.path.every((w, i) => argv[i] === w) && (!best || c.path.length > best.path.length)) best = c;
   }
@@ -32,18 +39,27 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.out(overview());
     return 0;
   }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    io.out(version());
+    return 0;
+  }
   const found = resolve(argv);
   if (!found) {
     io.err(`tokentag: unknown command '${argv.join(' ')}'\n\n${overview()}`);
     return 2;
   }
   const { command, rest } = found;
+  if (rest.includes('--version')) {
+    io.out(version());
+    return 0;
+  }
+  const { help, run } = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(command.help.endsWith('\n') ? command.help : command.help + '\n');
+    io.out(help.endsWith('\n') ? help : help + '\n');
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`tokentag ${command.path.join(' ')}: ${e.message}\n(see 'tokentag ${command.path.join(' ')} --help')\n`);

@@ -28,8 +28,6 @@ Example:
 `;
 
 export const dataInspectCommand: Command = {
-  path: ['data', 'inspect'],
-  summary: 'Show the splits, label counts and first example of a dataset',
   help,
   async run(argv, io) {
     const values = parseFlags(argv, {

@@ -105,8 +105,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 }
 
 export const evaluateCommand: Command = {
-  path: ['evaluate'],
-  summary: 'Score a trained model on a dataset split (seqeval classification report)',
   help,
   run,
 };

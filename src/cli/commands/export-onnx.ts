@@ -78,8 +78,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 }
 
 export const exportOnnxCommand: Command = {
-  path: ['export', 'onnx'],
-  summary: 'Export a model directory to ONNX (onnx/model.onnx, for transformers.js and ONNX Runtime)',
   help,
   run,
 };

@@ -250,8 +250,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 }
 
 export const predictCommand: Command = {
-  path: ['predict'],
-  summary: 'Run a token classifier over texts or a file (JSON, JSONL or CoNLL out)',
   help,
   run,
 };

@@ -151,8 +151,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 }
 
 export const scoreCommand: Command = {
-  path: ['score'],
-  summary: 'Score predicted tags against gold tags (seqeval: P/R/F1 per type, accuracy)',
   help,
   run,
 };

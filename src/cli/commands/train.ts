@@ -434,8 +434,6 @@ function describeReport(r: LoadReport): string {
 }
 
 export const trainCommand: Command = {
-  path: ['train'],
-  summary: 'Train a token classifier (from scratch or fine-tuning) and save it with its tokenizer',
   help,
   run,
 };
