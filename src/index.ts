@@ -7,3 +7,5 @@ export * as models from './models/index.ts';
 export * as train from './train/index.ts';
 export * from './tokenize/index.ts';
 export * from './pipeline/index.ts';
+// The Trainer at the root too, as `transformers` has it (`from transformers import Trainer`).
+export { Trainer, trainingArguments, type TrainingArguments, type TrainingArgumentsInit } from './train/index.ts';
