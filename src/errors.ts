@@ -22,3 +22,31 @@ export class InputError extends TokentagError {
 export class UsageError extends TokentagError {
   override name = 'UsageError';
 }
+
+/** Why a Hugging Face Hub request or the Hub cache could not give what was asked. */
+export type HubErrorKind =
+  | 'repo-not-found'
+  | 'revision-not-found'
+  | 'entry-not-found'
+  | 'gated'
+  | 'unauthorized'
+  | 'offline'
+  | 'network'
+  | 'corrupt'
+  | 'unsupported'
+  | 'server';
+
+/**
+ * The Hugging Face Hub or its cache could not give what was asked: the message says what to do
+ * (log in, check the id, go online); `kind` lets a program tell the cases apart.
+ */
+export class HubError extends TokentagError {
+  override name = 'HubError';
+  constructor(
+    readonly kind: HubErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,8 +1,10 @@
 /**
- * `loadDataset`: from a file, a directory of split files or an explicit `{split: file}` map to a
- * `DatasetDict`. What a source *is* is decided in one place (`resolveSource`) so that new kinds
- * of source (Hub ids, Parquet) plug in there.
+ * `loadDataset`: from a file, a directory of split files, an explicit `{split: file(s)}` map, or a
+ * Hugging Face Hub dataset id (`conll2003`, `org/name@revision`) to a `DatasetDict`. What a
+ * local source *is* is decided in one place (`resolveSource`); a name that is not a local path
+ * goes to the Hub (hub/dataset.ts), which hands back local Parquet files.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { TokentagError } from '../errors.ts';
@@ -11,20 +13,34 @@ import type { TagNames } from './columns.ts';
 import { formatConll, parseConllSplit, type ConllReadOptions, type ConllWriteOptions } from './conll.ts';
 import type { DatasetDict } from './dataset.ts';
 import { formatJsonl, parseJsonlSplit, type JsonlReadOptions, type JsonlWriteOptions } from './jsonl.ts';
-import { resolveLabels } from './labels.ts';
+import { resolveLabels, type ColumnLabels } from './labels.ts';
+import { declaredParquetLabels, openParquet, parseParquetSplit, type ParquetSource } from './parquet.ts';
+import { resolveHubDataset } from '../hub/dataset.ts';
+import type { HubOptions } from '../hub/settings.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile } from './text.ts';
 import { Vocabs } from './vocab.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 
-export type DataFormat = 'conll' | 'jsonl';
+export type DataFormat = 'conll' | 'jsonl' | 'parquet';
 
-/** A file, a directory of split files, or explicit files per split: `{train: 'a.txt', validation: 'b.txt'}`. */
-export type DataSource = string | Readonly<Record<string, string>>;
+/**
+ * A file, a directory of split files, explicit files per split (`{train: 'a.txt', validation:
+ * ['b-0.parquet', 'b-1.parquet']}`), or a Hub dataset id.
+ */
+export type DataSource = string | Readonly<Record<string, string | readonly string[]>>;
 
 export interface LoadOptions<C extends string = string> extends ConllReadOptions<C>, JsonlReadOptions<C> {
-  /** Default: by extension — `.jsonl` is JSONL, anything else CoNLL. */
+  /** Default: by extension — `.jsonl` is JSONL, `.parquet` Parquet, anything else CoNLL. */
   readonly format?: DataFormat;
+  /** Only these splits (a Hub dataset then downloads only them). Default: all. */
+  readonly splits?: readonly string[];
+  /** A Hub dataset's configuration (`--dataset-config`); default the `default` one or the only one. */
+  readonly config?: string;
+  /** Label names the source declares elsewhere (a dataset card's `dataset_info`); a Parquet file's own metadata wins. */
+  readonly featureLabels?: ColumnLabels;
+  /** Where and how to reach the Hub (default: the environment, as Python). */
+  readonly hub?: HubOptions;
 }
 
 export interface SplitFile {
@@ -42,26 +58,32 @@ const SPLIT_ALIASES: Readonly<Record<string, string>> = {
   validation: 'validation',
   test: 'test',
 };
-const DATA_EXTENSIONS = new Set(['.txt', '.conll', '.jsonl']);
+const DATA_EXTENSIONS = new Set(['.txt', '.conll', '.jsonl', '.parquet']);
 const SPLIT_ORDER = ['train', 'validation', 'test'];
 
-/** `dev.txt` → `validation`; undefined for a name that is not a split file. */
+/**
+ * `dev.txt` → `validation`; undefined for a name that is not a split file. Parquet shards name
+ * their split before a dash, as the Hub writes them: `train-00000-of-00002.parquet`.
+ */
 export function splitOfFile(file: string): string | undefined {
   const name = basename(file);
-  if (!DATA_EXTENSIONS.has(extname(name))) return undefined;
-  return SPLIT_ALIASES[name.slice(0, name.indexOf('.')).toLowerCase()];
+  const ext = extname(name).toLowerCase();
+  if (!DATA_EXTENSIONS.has(ext)) return undefined;
+  const stem = name.slice(0, name.indexOf('.'));
+  return SPLIT_ALIASES[(ext === '.parquet' ? stem.split('-')[0]! : stem).toLowerCase()];
 }
 
 export function formatOfFile(file: string): DataFormat {
-  return extname(file).toLowerCase() === '.jsonl' ? 'jsonl' : 'conll';
+  const ext = extname(file).toLowerCase();
+  return ext === '.jsonl' ? 'jsonl' : ext === '.parquet' ? 'parquet' : 'conll';
 }
 
 /** Decides which files make up which splits. */
 export async function resolveSource(source: DataSource): Promise<SplitFile[]> {
   if (typeof source !== 'string') {
-    const entries = Object.entries(source);
+    const entries = Object.entries(source).flatMap(([split, f]) => (typeof f === 'string' ? [f] : f).map((file) => ({ split, file })));
     if (entries.length === 0) throw new TokentagError('no split files given');
-    return entries.map(([split, file]) => ({ split, file }));
+    return entries;
   }
   let info;
   try {
@@ -70,13 +92,16 @@ export async function resolveSource(source: DataSource): Promise<SplitFile[]> {
     throw new TokentagError(`${source}: no such file or directory`);
   }
   if (info.isFile()) return [{ split: splitOfFile(source) ?? 'train', file: source }];
-  const found = new Map<string, string>();
+  const found = new Map<string, string[]>();
   for (const name of (await readdir(source)).sort()) {
     const split = splitOfFile(name);
     if (!split) continue;
     const prev = found.get(split);
-    if (prev) throw new TokentagError(`${source}: both ${prev} and ${name} would be the ${split} split; keep one`);
-    found.set(split, name);
+    // Several Parquet shards make one split; two text files for one split are a mistake.
+    if (prev && !(formatOfFile(name) === 'parquet' && formatOfFile(prev[0]!) === 'parquet')) {
+      throw new TokentagError(`${source}: both ${prev[0]} and ${name} would be the ${split} split; keep one`);
+    }
+    found.set(split, [...(prev ?? []), name]);
   }
   if (found.size === 0) {
     throw new TokentagError(`${source}: no split files found (expected train, dev|validation|valid, test with .txt, .conll or .jsonl)`);
@@ -84,26 +109,64 @@ export async function resolveSource(source: DataSource): Promise<SplitFile[]> {
   const rank = (s: string): number => (SPLIT_ORDER.includes(s) ? SPLIT_ORDER.indexOf(s) : SPLIT_ORDER.length);
   return [...found]
     .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : 1))
-    .map(([split, name]) => ({ split, file: join(source, name) }));
+    .flatMap(([split, names]) => names.map((name) => ({ split, file: join(source, name) })));
 }
 
 /**
- * Loads every split; collected label lists are shared by all splits, so an id means the same
- * label in train and test.
+ * Loads every split (or `options.splits`); collected label lists are shared by all splits, so an
+ * id means the same label in train and test. A string that is no local path is a Hub dataset id.
  */
 export async function loadDataset<const C extends string = string>(
   source: DataSource,
   options: LoadOptions<C> = {},
 ): Promise<DatasetDict<TaggedRow<TagNames<C>>>> {
-  const files = await resolveSource(source);
-  const vocabs = new Vocabs(resolveLabels(options.labels));
-  const texts = await Promise.all(files.map((f) => readTextFile(f.file)));
-  const splits: RawSplit[] = files.map(({ split, file }, i) =>
-    (options.format ?? formatOfFile(file)) === 'jsonl'
-      ? parseJsonlSplit(texts[i], file, split, options, vocabs)
-      : parseConllSplit(texts[i], file, split, options, vocabs),
-  );
+  if (typeof source === 'string' && source !== '' && !existsSync(source)) {
+    const hub = await resolveHubDataset(source, options);
+    return loadDataset<C>(hub.files, { ...options, featureLabels: { ...hub.featureLabels, ...options.featureLabels } });
+  }
+  let files = await resolveSource(source);
+  if (options.splits) {
+    const missing = options.splits.filter((s) => !files.some((f) => f.split === s));
+    if (missing.length > 0) throw new TokentagError(`no ${missing.join(', ')} split in ${typeof source === 'string' ? source : 'the given files'} (it has: ${[...new Set(files.map((f) => f.split))].join(', ')})`);
+    files = files.filter((f) => options.splits!.includes(f.split));
+  }
+  const formatOf = (file: string) => options.format ?? formatOfFile(file);
+  const parquet = new Map<string, ParquetSource>();
+  for (const f of files) if (formatOf(f.file) === 'parquet') parquet.set(f.file, await openParquet(f.file));
+  const labels = labelsFor(resolveLabels(options.labels), declaredParquetLabels([...parquet.values()]), options.featureLabels ?? {});
+  const vocabs = new Vocabs(labels);
+  const splits: RawSplit[] = [];
+  for (const { split, file } of files) {
+    const p = parquet.get(file);
+    const prev = splits.find((s) => s.name === split);
+    const raw = p
+      ? await parseParquetSplit(p, split, vocabs, { labels, idOffset: prev?.rows.length ?? 0 })
+      : formatOf(file) === 'jsonl'
+        ? parseJsonlSplit(await readTextFile(file), file, split, options, vocabs)
+        : parseConllSplit(await readTextFile(file), file, split, options, vocabs);
+    if (!prev) splits.push(raw);
+    else if (prev.columns.join('\0') !== raw.columns.join('\0')) {
+      throw new TokentagError(`${prev.file} and ${file} (both ${split}) have different tag columns: ${prev.columns.join(', ')} vs ${raw.columns.join(', ')}`);
+    } else prev.rows.push(...raw.rows);
+  }
   return assemble(splits, vocabs) as unknown as DatasetDict<TaggedRow<TagNames<C>>>;
+}
+
+/**
+ * The label names each column gets: what the data declares (the Parquet files' own metadata,
+ * then the card's), and what the caller gave for the other columns. A given list that
+ * contradicts a declared one is an error: ids would change meaning.
+ */
+function labelsFor(given: ColumnLabels, fromFiles: ColumnLabels, fromCard: ColumnLabels): ColumnLabels {
+  const out: Record<string, readonly string[]> = { ...given };
+  for (const [column, names] of Object.entries({ ...fromCard, ...fromFiles })) {
+    const g = given[column];
+    if (g && g.join('\0') !== names.join('\0')) {
+      throw new TokentagError(`the labels given for '${column}' ([${g.join(', ')}]) differ from the ones the dataset declares ([${names.join(', ')}])`);
+    }
+    out[column] = names;
+  }
+  return out;
 }
 
 export function loadConll<const C extends string = string>(source: DataSource, options: ConllReadOptions<C> = {}) {
