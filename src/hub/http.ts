@@ -26,6 +26,9 @@ export function hubFetch(settings: HubSettings): typeof fetch {
       throw new HubError('offline', `offline (HF_HUB_OFFLINE is set): not requesting ${url.href}`);
     }
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    // The client writes `Bearer undefined` when it was given no token (we give it none: the token is added here).
+    const auth = headers.get('authorization');
+    if (auth === null || /^Bearer\s*(undefined)?$/.test(auth)) headers.delete('authorization');
     if (settings.token && url.origin === origin && !headers.has('authorization')) headers.set('authorization', `Bearer ${settings.token}`);
     if (!headers.has('user-agent')) headers.set('user-agent', 'tokentag (+https://www.npmjs.com/package/tokentag)');
     let res: Response;

@@ -21,6 +21,8 @@ import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.
 import { planBatches } from './batch-plan.ts';
 import { createRunner, defaultSessions, type RunnerTensor } from './runner.ts';
 import { bioViterbi } from './viterbi.ts';
+import { resolveModel } from '../hub/model.ts';
+import type { HubOptions } from '../hub/settings.ts';
 import type {
   AggregateOptions,
   AggregationStrategy,
@@ -36,8 +38,14 @@ export type PipelineTask = 'token-classification' | 'ner';
 const STRATEGIES: readonly AggregationStrategy[] = ['none', 'simple', 'first', 'average', 'max'];
 
 export interface PipelineOptions {
-  /** A model directory: `config.json` (with `id2label`), weights or `onnx/model.onnx`, and a tokenizer. */
+  /**
+   * A model directory — `config.json` (with `id2label`), weights or `onnx/model.onnx`, and a
+   * tokenizer — or a Hugging Face Hub id (`dslim/bert-base-NER`, `org/name@revision`), taken from
+   * Python's cache or downloaded into it (its `onnx/model.onnx` when it has one).
+   */
   model: string;
+  /** How to reach the Hub for a model id (default: the environment: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, …). */
+  hub?: HubOptions;
   /** Default `'none'` (as Hugging Face). */
   aggregationStrategy?: AggregationStrategy;
   /** Default `['O']`. Applied after grouping (as Hugging Face): list entity types, e.g. `['O', 'MISC']`. */
@@ -160,15 +168,20 @@ interface ModelInput {
 }
 
 /**
- * Creates the pipeline. `task` is `'token-classification'` or its alias `'ner'`.
+ * Creates the pipeline. `task` is `'token-classification'` or its alias `'ner'`; the model is a
+ * directory or a Hub id, given as the second argument (`pipeline('ner', 'dslim/bert-base-NER')`,
+ * as transformers.js) or as `options.model`.
  */
-export async function pipeline(task: PipelineTask, options: PipelineOptions): Promise<TokenClassificationPipeline> {
+export async function pipeline(task: PipelineTask, model: string, options?: Omit<PipelineOptions, 'model'>): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: PipelineTask, options: PipelineOptions): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: PipelineTask, modelOrOptions: string | PipelineOptions, more?: Omit<PipelineOptions, 'model'>): Promise<TokenClassificationPipeline> {
   if (task !== 'token-classification' && task !== 'ner') {
     throw new TokentagError(`unsupported task ${JSON.stringify(task)} (supported: token-classification, ner)`);
   }
-  if (!options || typeof options.model !== 'string') throw new TokentagError('pipeline: options.model (a model directory) is required');
-  const dir = options.model;
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TokentagError(`${dir}: no such model directory`);
+  const options: PipelineOptions = typeof modelOrOptions === 'string' ? { ...more, model: modelOrOptions } : modelOrOptions;
+  if (!options || typeof options.model !== 'string') throw new TokentagError('pipeline: a model (a directory or a Hub id) is required');
+  const { dir } = await resolveModel(options.model, { ...options.hub, purpose: 'inference' });
+  if (!fs.statSync(dir).isDirectory()) throw new TokentagError(`${dir}: not a model directory (a directory with config.json)`);
   const raw = rawConfig(dir);
   if (raw.id2label === undefined || raw.id2label === null || Object.keys(raw.id2label as object).length === 0) {
     throw new TokentagError(`${path.join(dir, 'config.json')}: no id2label — the labels of a token classifier must be in its config (train it with tokentag, or add id2label)`);

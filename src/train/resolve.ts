@@ -1,8 +1,8 @@
 /**
- * What `tokentag train` / `evaluate` are asked to use: `--model` (a preset name or a model
- * directory) and `--dataset` (a file or directory, or nothing for the built-in synthetic corpus).
- * This is the one place that decides what a model or dataset argument means: Hugging Face Hub
- * ids will slot in here.
+ * What `tokentag train` / `evaluate` are asked to use: `--model` (a preset name, a model
+ * directory or a Hugging Face Hub id) and `--dataset` (a file or directory, a Hub dataset id, or
+ * nothing for the built-in synthetic corpus). This is the one place that decides what a model or
+ * dataset argument means; the Hub part is src/hub (a Hub model becomes a directory in the cache).
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
@@ -11,20 +11,36 @@ import { classLabelOf, tagColumns } from '../data/features.ts';
 import { loadDataset } from '../data/load.ts';
 import type { TaggedRow } from '../data/row.ts';
 import { syntheticNer } from '../data/synthetic.ts';
-import { TokentagError } from '../errors.ts';
+import { HubError, TokentagError } from '../errors.ts';
+import { resolveHubDataset } from '../hub/dataset.ts';
+import { resolveModel as resolveHubModel } from '../hub/model.ts';
+import { parseRepoRef } from '../hub/repo-id.ts';
+import type { HubOptions } from '../hub/settings.ts';
 import { readConfig, type ModelConfig } from '../models/config.ts';
 import { DEFAULT_PRESET, getPreset, presetNames, type ModelPreset } from './presets.ts';
 
 const WEIGHT_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'];
 const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt'];
 
+/** Where a Hub model came from: the id as given, the revision asked for, the commit it is. */
+export interface HubOrigin {
+  readonly id: string;
+  readonly revision: string;
+  readonly commit: string;
+}
+
 export type ResolvedModel =
   /** A preset: a new BERT of that shape, from scratch, with a WordPiece vocabulary trained on the data. */
   | { readonly kind: 'preset'; readonly name: string; readonly preset: ModelPreset }
   /** A directory with config.json (and maybe a tokenizer) but no weights: from scratch with that config. */
-  | { readonly kind: 'config'; readonly name: string; readonly dir: string; readonly config: ModelConfig; readonly hasTokenizer: boolean }
+  | { readonly kind: 'config'; readonly name: string; readonly dir: string; readonly config: ModelConfig; readonly hasTokenizer: boolean; readonly hub?: HubOrigin }
   /** A directory with config.json, weights and a tokenizer: fine-tuning. */
-  | { readonly kind: 'pretrained'; readonly name: string; readonly dir: string; readonly config: ModelConfig };
+  | { readonly kind: 'pretrained'; readonly name: string; readonly dir: string; readonly config: ModelConfig; readonly hub?: HubOrigin };
+
+export interface ResolveOptions {
+  /** How to reach the Hub (default: the environment). */
+  readonly hub?: HubOptions;
+}
 
 function unknownModel(spec: string): never {
   throw new TokentagError(
@@ -34,32 +50,52 @@ function unknownModel(spec: string): never {
   );
 }
 
-/** Resolves `--model`: undefined → the default preset; a preset name; or a model directory. */
-export function resolveModel(spec: string | undefined): ResolvedModel {
+/** A path the user meant as a local one: no Hub id looks like this. */
+function looksLocal(s: string): boolean {
+  return s.startsWith('.') || s.startsWith('/') || s.startsWith('~') || s.includes('\\') || /^[A-Za-z]:/.test(s) || parseRepoRef(s, 'model') === undefined;
+}
+
+/**
+ * Resolves `--model`: undefined → the default preset; a preset name; a model directory; or a
+ * Hub id (`bert-base-cased`, `org/name@revision`), fetched into Python's cache with its weights.
+ * A local path wins over a Hub id; a preset name wins over a bare Hub id of the same name.
+ */
+export async function resolveModel(spec: string | undefined, options: ResolveOptions = {}): Promise<ResolvedModel> {
   const s = spec ?? DEFAULT_PRESET;
-  const looksLikePath = s.includes('/') || s.includes('\\') || s.startsWith('.') || existsSync(s);
-  if (!looksLikePath) {
-    const preset = getPreset(s);
-    if (preset) return { kind: 'preset', name: preset.name, preset };
-    unknownModel(s);
-  }
   if (!existsSync(s)) {
     const preset = getPreset(s);
     if (preset) return { kind: 'preset', name: preset.name, preset };
-    throw new TokentagError(`--model ${s}: no such directory (and not a preset: ${presetNames().join(', ')})`);
+    if (looksLocal(s)) {
+      if (!s.includes('/') && !s.includes('\\')) unknownModel(s);
+      throw new TokentagError(`--model ${s}: no such directory (and not a preset: ${presetNames().join(', ')})`);
+    }
+    let hub;
+    try {
+      hub = await resolveHubModel(s, { ...options.hub, purpose: 'weights' });
+    } catch (e) {
+      // A bare name may have been meant as a preset.
+      if (e instanceof HubError && !s.includes('/')) throw new HubError(e.kind, `${e.message} (and '${s}' is not a preset: ${presetNames().join(', ')})`, e.status);
+      throw e;
+    }
+    const origin: HubOrigin = { id: hub.id!, revision: hub.revision!, commit: hub.commit! };
+    return { ...classifyDir(hub.dir, `--model ${s}`, basename(hub.id!)), hub: origin };
   }
   if (!statSync(s).isDirectory()) throw new TokentagError(`--model ${s}: expected a model directory (with config.json) or a preset name, got a file`);
+  return classifyDir(s, `--model ${s}`, basename(resolvePath(s)));
+}
+
+/** A model directory: config only (from scratch) or config + weights + tokenizer (fine-tuning). */
+function classifyDir(s: string, what: string, name: string): Extract<ResolvedModel, { kind: 'config' | 'pretrained' }> {
   const configPath = join(s, 'config.json');
   if (!existsSync(configPath)) {
-    throw new TokentagError(`--model ${s}: no config.json in this directory; expected a Hugging Face model directory or a preset (${presetNames().join(', ')})`);
+    throw new TokentagError(`${what}: no config.json in this directory; expected a Hugging Face model directory or a preset (${presetNames().join(', ')})`);
   }
   const config = readConfig(configPath);
-  const name = basename(resolvePath(s));
   const hasWeights = WEIGHT_FILES.some((f) => existsSync(join(s, f)));
   const hasTokenizer = TOKENIZER_FILES.some((f) => existsSync(join(s, f)));
   if (!hasWeights) return { kind: 'config', name, dir: s, config, hasTokenizer };
   if (!hasTokenizer) {
-    throw new TokentagError(`--model ${s}: has weights but no tokenizer (tokenizer.json or vocab.txt); a pre-trained model must come with the tokenizer it was trained with`);
+    throw new TokentagError(`${what}: has weights but no tokenizer (tokenizer.json or vocab.txt); a pre-trained model must come with the tokenizer it was trained with`);
   }
   return { kind: 'pretrained', name, dir: s, config };
 }
@@ -69,18 +105,37 @@ export interface ResolvedDataset {
   /** A line for the user: where the data came from. */
   readonly description: string;
   readonly synthetic: boolean;
+  /** A Hub dataset: its id and configuration (for the model card). */
+  readonly hub?: { readonly id: string; readonly config: string; readonly commit: string };
 }
 
-/** Resolves `--dataset`: undefined → the built-in synthetic corpus; else a file or directory via `loadDataset`. */
-export async function resolveDataset(spec: string | undefined): Promise<ResolvedDataset> {
+export interface ResolveDatasetOptions extends ResolveOptions {
+  /** A Hub dataset's configuration (`--dataset-config`). */
+  readonly config?: string;
+  /** Only these splits are read. */
+  readonly splits?: readonly string[];
+}
+
+/**
+ * Resolves `--dataset`: undefined → the built-in synthetic corpus; a file or directory (CoNLL,
+ * JSONL, Parquet); else a Hub dataset id (its Parquet files, from Python's cache or downloaded).
+ */
+export async function resolveDataset(spec: string | undefined, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
   if (spec === undefined) {
+    if (options.config !== undefined) throw new TokentagError('--dataset-config needs a Hub --dataset');
     const dataset = syntheticNer() as unknown as DatasetDict<TaggedRow>;
     return { dataset, description: 'the built-in synthetic NER corpus (syntheticNer(): seed 42, 3000 / 400 / 400 sentences)', synthetic: true };
   }
   if (spec === '') throw new TokentagError('--dataset must not be empty');
-  if (!existsSync(spec)) throw new TokentagError(`--dataset ${spec}: no such file or directory`);
-  const dataset = await loadDataset(spec);
-  return { dataset, description: spec, synthetic: false };
+  const splits = options.splits ? { splits: options.splits } : {};
+  if (existsSync(spec)) {
+    if (options.config !== undefined) throw new TokentagError(`--dataset-config names a configuration of a Hub dataset; ${spec} is a local path`);
+    return { dataset: await loadDataset(spec, splits), description: spec, synthetic: false };
+  }
+  if (looksLocal(spec)) throw new TokentagError(`--dataset ${spec}: no such file or directory`);
+  const hub = await resolveHubDataset(spec, { ...(options.config !== undefined ? { config: options.config } : {}), ...(options.hub ? { hub: options.hub } : {}) });
+  const dataset = await loadDataset(hub.files, { ...splits, featureLabels: hub.featureLabels });
+  return { dataset, description: hub.description, synthetic: false, hub: { id: hub.id, config: hub.config, commit: hub.commit } };
 }
 
 /** The label names of `column`, checked to exist in every split. */

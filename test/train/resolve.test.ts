@@ -23,42 +23,44 @@ test('presets: the small BERT shapes, max positions 512', () => {
   assert.deepEqual(shape('bert-small'), [512, 4, 8, 2048, 512]);
 });
 
-test('resolveModel: no model → the default preset; a preset name → that preset', () => {
-  const d = resolveModel(undefined);
+test('resolveModel: no model → the default preset; a preset name → that preset', async () => {
+  const d = await resolveModel(undefined);
   assert.equal(d.kind, 'preset');
   assert.equal(d.name, DEFAULT_PRESET);
-  const m = resolveModel('bert-mini');
+  const m = await resolveModel('bert-mini');
   assert.ok(m.kind === 'preset' && m.preset.config.hidden_size === 256);
 });
 
-test('resolveModel: an unknown preset lists the presets', () => {
-  assert.throws(() => resolveModel('bert-huge'), (e: Error) => e instanceof TokentagError && /bert-tiny/.test(e.message) && /bert-small/.test(e.message) && /bert-huge/.test(e.message));
-  assert.throws(() => resolveModel(join(root, 'nope')), /no such directory/);
+test('resolveModel: an unknown name — not a preset, not cached, offline — lists the presets', async () => {
+  const hub = { offline: true, cacheDir: join(root, 'empty-cache') };
+  await assert.rejects(resolveModel('bert-huge', { hub }), (e: Error) => e instanceof TokentagError && /bert-tiny/.test(e.message) && /bert-small/.test(e.message) && /bert-huge/.test(e.message));
+  await assert.rejects(resolveModel(join(root, 'nope')), /no such directory/);
+  await assert.rejects(resolveModel('./nope'), /no such directory/);
 });
 
-test('resolveModel: directories — no config, config only, weights without tokenizer, weights with tokenizer', () => {
+test('resolveModel: directories — no config, config only, weights without tokenizer, weights with tokenizer', async () => {
   const empty = join(root, 'empty');
   fs.mkdirSync(empty);
-  assert.throws(() => resolveModel(empty), /no config\.json/);
+  await assert.rejects(resolveModel(empty), /no config\.json/);
 
   const cfgOnly = join(root, 'cfg-only');
   fs.mkdirSync(cfgOnly);
   fs.copyFileSync(join(FIXTURES, 'bert', 'config.json'), join(cfgOnly, 'config.json'));
-  const c = resolveModel(cfgOnly);
+  const c = await resolveModel(cfgOnly);
   assert.equal(c.kind, 'config');
   assert.ok(c.kind === 'config' && !c.hasTokenizer && c.config.modelType === 'bert');
 
-  assert.throws(() => resolveModel(join(FIXTURES, 'bert')), /no tokenizer/);
+  await assert.rejects(resolveModel(join(FIXTURES, 'bert')), /no tokenizer/);
 
   const full = join(root, 'full');
   fs.cpSync(join(FIXTURES, 'bert'), full, { recursive: true });
   fs.writeFileSync(join(full, 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n');
-  const p = resolveModel(full);
+  const p = await resolveModel(full);
   assert.equal(p.kind, 'pretrained');
   assert.equal(p.name, 'full');
 
   const file = join(full, 'config.json');
-  assert.throws(() => resolveModel(file), /got a file/);
+  await assert.rejects(resolveModel(file), /got a file/);
 });
 
 test('resolveDataset: none → the synthetic corpus; a directory; a missing path', async () => {

@@ -14,11 +14,13 @@ import { loadTokenizer } from '../../tokenize/tokenizer.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
 import { mergeEvaluation, prepareSplit } from '../../train/prepare.ts';
 import { labelNamesOf, requireSplit, resolveDataset } from '../../train/resolve.ts';
+import { resolveModel } from '../../hub/model.ts';
+import { cliHubOptions } from '../hub.ts';
 import type { CliIO, Command } from '../command.ts';
 import { num } from './train.ts';
 import { parseFlags } from '../flags.ts';
 
-const help = `Usage: tokentag evaluate --model DIR [--dataset FILE|DIR] [options]
+const help = `Usage: tokentag evaluate --model DIR|ID [--dataset FILE|DIR|ID] [options]
 
 Scores a trained token classifier on one split of a dataset, on the word level as Hugging
 Face's run_ner.py does (each word's label is the prediction at its first sub-token), and prints
@@ -26,8 +28,11 @@ seqeval's classification report and the accuracy. Sentences longer than the mode
 split into overlapping windows and merged back: every word is scored.
 
 Options:
-  --model DIR            a model directory (config.json, model.safetensors, tokenizer)
-  --dataset FILE|DIR     CoNLL or JSONL file or directory; default: the built-in synthetic corpus
+  --model DIR|ID         a model directory (config.json, model.safetensors, tokenizer) or a Hugging
+                         Face Hub id (org/name[@revision]), from Python's cache or downloaded
+  --dataset FILE|DIR|ID  CoNLL, JSONL or Parquet file or directory, or a Hub dataset id;
+                         default: the built-in synthetic corpus
+  --dataset-config NAME  the configuration of a Hub dataset that has several
   --split NAME           default test
   --label-column NAME    default ner_tags
   --batch-size N         default 32
@@ -38,12 +43,14 @@ Options:
 Examples:
   tokentag evaluate --model runs/tokentag-bert-tiny
   tokentag evaluate --model runs/ner --dataset data/conll2003 --split validation --json
+  tokentag evaluate --model dslim/bert-base-NER --dataset conll2003
 `;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
   const values = parseFlags(argv, {
         model: { type: 'string' },
         dataset: { type: 'string' },
+        'dataset-config': { type: 'string' },
         split: { type: 'string', default: 'test' },
         'label-column': { type: 'string', default: 'ner_tags' },
         'batch-size': { type: 'string' },
@@ -55,11 +62,13 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const maxLengthFlag = num('max-length', values['max-length'], 'posint');
   const column = values['label-column'];
 
-  const data = await resolveDataset(values.dataset);
+  const hub = cliHubOptions(io);
+  const data = await resolveDataset(values.dataset, { hub, ...(values['dataset-config'] !== undefined ? { config: values['dataset-config'] } : {}) });
   requireSplit(data.dataset, values.split, 'choose one with --split');
   const dataLabels = labelNamesOf(data.dataset, column);
-  const { config, params } = loadTokenClassifier(values.model);
-  const tokenizer = await loadTokenizer(values.model);
+  const { dir } = await resolveModel(values.model, { ...hub, purpose: 'weights' });
+  const { config, params } = loadTokenClassifier(dir);
+  const tokenizer = await loadTokenizer(dir);
   const modelLabels = config.id2label;
   const labelMap = dataLabels.map((name) => {
     const id = config.label2id[name];

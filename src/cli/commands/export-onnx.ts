@@ -4,10 +4,13 @@
  */
 import { UsageError } from '../../errors.ts';
 import { type ExportedTensorInfo, exportOnnx } from '../../models/export.ts';
+import { formatBytes } from '../../train/progress.ts';
+import { resolveModel } from '../../hub/model.ts';
+import { cliHubOptions } from '../hub.ts';
 import type { CliIO, Command } from '../command.ts';
 import { parseFlags } from '../flags.ts';
 
-const help = `Usage: tokentag export onnx --model DIR [options]
+const help = `Usage: tokentag export onnx --model DIR|ID [options]
 
 Exports the token classifier in DIR (config.json + model.safetensors, sharded safetensors
 or pytorch_model.bin) to ONNX, in the layout Hugging Face Optimum writes and transformers.js
@@ -19,7 +22,8 @@ Inputs: input_ids, attention_mask, and token_type_ids for BERT and ELECTRA (int6
 num_labels]). An existing export is replaced atomically.
 
 Options:
-  --model DIR          the model directory
+  --model DIR|ID       the model directory, or a Hugging Face Hub id (then --output is needed:
+                       the cache is not written into)
   --output FILE        write the ONNX model here instead of DIR/onnx/model.onnx
   --external-data      keep the weights in FILE_data even when the model is small
   --json               print what was written as JSON
@@ -29,18 +33,6 @@ Examples:
   tokentag export onnx --model runs/ner-bert
   tokentag export onnx --model runs/ner-bert --output /tmp/ner.onnx
 `;
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 const tensorLine = (t: ExportedTensorInfo) => `  ${t.name.padEnd(15)} ${t.dtype.padEnd(8)} [${t.dims.join(', ')}]`;
 
@@ -53,7 +45,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       });
   if (!values.model) throw new UsageError('--model is required');
   if (values.output === '') throw new UsageError('--output must not be empty');
-  const r = exportOnnx(values.model, {
+  const model = await resolveModel(values.model, { ...cliHubOptions(io), purpose: 'weights' });
+  if (model.source === 'hub' && values.output === undefined) {
+    throw new UsageError(`--model ${values.model} is a Hub model (in the cache at ${model.dir}); give --output FILE, e.g. --output ${model.id!.split('/').pop()}-onnx/model.onnx`);
+  }
+  const r = exportOnnx(model.dir, {
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(values['external-data'] ? { externalData: true } : {}),
   });

@@ -35,4 +35,9 @@ export const commands: CommandEntry[] = [
     summary: 'Run a token classifier over texts or a file (JSON, JSONL or CoNLL out)',
     load: async () => (await import('./predict.ts')).predictCommand,
   },
+  {
+    path: ['push'],
+    summary: 'Upload a trained model directory to the Hugging Face Hub, with a model card',
+    load: async () => (await import('./push.ts')).pushCommand,
+  },
 ];

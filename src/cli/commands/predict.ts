@@ -9,9 +9,10 @@ import { InputError, TokentagError, UsageError } from '../../errors.ts';
 import { parseStrategy, pipeline, type TokenClassificationPipeline } from '../../pipeline/index.ts';
 import type { AggregationStrategy } from '../../pipeline/index.ts';
 import type { CliIO, Command } from '../command.ts';
+import { cliHubOptions } from '../hub.ts';
 
-const help = `Usage: tokentag predict --model DIR [options] "text" …
-       tokentag predict --model DIR --input FILE [--format jsonl|conll] [--output FILE]
+const help = `Usage: tokentag predict --model DIR|ID [options] "text" …
+       tokentag predict --model DIR|ID --input FILE [--format jsonl|conll] [--output FILE]
 
 Runs the token classifier in DIR (config.json with id2label, weights or onnx/model.onnx, and
 a tokenizer) over texts, like Hugging Face's pipeline("token-classification"). Texts longer
@@ -28,7 +29,8 @@ Texts on the command line: prints JSON (one text: its entities; several: one arr
 (--input-format text|jsonl|conll overrides the guess from the extension.)
 
 Options:
-  --model DIR             the model directory
+  --model DIR|ID          the model directory, or a Hugging Face Hub id (org/name[@revision]):
+                          from Python's cache or downloaded (its onnx/model.onnx when it has one)
   --aggregation S         none (default), simple, first, average or max
   --ignore-labels L,...   labels (or, aggregated, entity types) to drop (default: O)
   --stride N              overlap in tokens between windows of a long text (default min(128, room/2))
@@ -49,6 +51,7 @@ Options:
 Examples:
   tokentag predict --model runs/ner-bert --aggregation simple "Ada Lovelace lived in London."
   tokentag predict --model runs/ner-bert --input test.conll --format conll --output pred.conll
+  tokentag predict --model dslim/bert-base-NER --aggregation simple "Ada Lovelace lived in London."
   tokentag score --gold test.conll --pred pred.conll
 `;
 
@@ -80,7 +83,7 @@ function parse(argv: string[]) {
     throw new UsageError((e as Error).message);
   }
   const v = parsed.values;
-  if (v.model === undefined) throw new UsageError('--model DIR is required');
+  if (v.model === undefined) throw new UsageError('--model DIR|ID is required');
   let strategy: AggregationStrategy;
   try {
     strategy = parseStrategy(v.aggregation);
@@ -209,6 +212,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const a = parse(argv);
   const ner = await pipeline('token-classification', {
     model: a.model,
+    hub: cliHubOptions(io),
     aggregationStrategy: a.strategy,
     ignoreLabels: a.ignoreLabels,
     stride: a.stride,

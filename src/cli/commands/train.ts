@@ -4,9 +4,9 @@
  * classifier in the Hugging Face layout, with per-epoch evaluation, a final test report and
  * checkpoints that Ctrl-C leaves resumable. See docs/cli-train.md.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve as resolvePath } from 'node:path';
 import { TokentagError, UsageError } from '../../errors.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { classificationReportText } from '../../metrics/report.ts';
@@ -22,6 +22,12 @@ import { evaluateModel } from '../../train/evaluate.ts';
 import { mergeEvaluation, prepareSplit, withWordDropout, type PreparedSplit } from '../../train/prepare.ts';
 import { DEFAULT_PRESET, FROM_SCRATCH_TRAINING, FROM_SCRATCH_WORD_DROPOUT, presetNames } from '../../train/presets.ts';
 import { labelNamesOf, requireSplit, resolveDataset, resolveModel } from '../../train/resolve.ts';
+import { cliHubOptions } from '../hub.ts';
+import { renderModelCard, type ModelCardData } from '../../hub/card.ts';
+import { pushToHub, type PushResult } from '../../hub/push.ts';
+import { writeFileAtomic } from '../../io/atomic.ts';
+import { trainingArgumentsToJson } from '../../train/args.ts';
+import { pushSummary, uploadReporter } from './push.ts';
 import type { ProgressStream } from '../../train/progress.ts';
 import { Trainer } from '../../train/trainer.ts';
 import type { CliIO, Command } from '../command.ts';
@@ -39,12 +45,16 @@ on the built-in synthetic NER corpus. \`tokentag train\` alone is the demo: a fe
 cores, test F1 above 0.9.
 
 Model and data:
-  --model DIR|PRESET         a preset (${presetNames().join(', ')}: from scratch, with a WordPiece
+  --model DIR|PRESET|ID      a preset (${presetNames().join(', ')}: from scratch, with a WordPiece
                              vocabulary trained on the training split), a directory with config.json
-                             and a tokenizer but no weights (from scratch with that config), or a
-                             model directory with weights (fine-tuning; a new head for the labels)
-  --dataset FILE|DIR         CoNLL or JSONL: a file (one split) or a directory with train, validation
-                             (dev) and test files; default: the built-in synthetic corpus
+                             and a tokenizer but no weights (from scratch with that config), a
+                             model directory with weights (fine-tuning; a new head for the labels),
+                             or a Hugging Face Hub id (bert-base-cased, org/name, org/name@revision:
+                             downloaded into Python's cache, see docs/hub.md)
+  --dataset FILE|DIR|ID      CoNLL, JSONL or Parquet: a file (one split) or a directory with train,
+                             validation (dev) and test files; or a Hub dataset id (conll2003,
+                             org/name: its Parquet files); default: the built-in synthetic corpus
+  --dataset-config NAME      the configuration of a Hub dataset that has several
   --label-column NAME        the tag column to learn (default ner_tags)
   --output-dir DIR           default runs/tokentag-<preset or model name>
   --vocab-size N             WordPiece vocabulary for a from-scratch model (default 2000)
@@ -65,6 +75,10 @@ Training (Hugging Face's TrainingArguments; a preset brings its own defaults, se
   --resume-from-checkpoint [DIR]   continue from DIR, or from the newest checkpoint in --output-dir
 
 Output:
+  --push-to-hub              upload the trained model and its card to the Hugging Face Hub
+                             (needs a write token: HF_TOKEN or \`hf auth login\`)
+  --hub-model-id ID          the repository (default: the --output-dir's name, under the token's user)
+  --hub-private-repo         create it private
   --json                     print the summary and the final metrics as JSON on stdout
                              (the log and the table go to stderr)
   -h, --help                 show this help
@@ -75,6 +89,7 @@ quits at once.
 Examples:
   tokentag train
   tokentag train --model bert-mini --dataset data/conll2003 --epochs 5 --output-dir runs/ner
+  tokentag train --model bert-base-cased --dataset conll2003 --output-dir runs/bert-ner
   tokentag train --model runs/ner --dataset data/wnut17 --ignore-mismatched-sizes
   tokentag train --output-dir runs/ner --resume-from-checkpoint
 `;
@@ -82,6 +97,7 @@ Examples:
 const OPTIONS = {
   model: { type: 'string' },
   dataset: { type: 'string' },
+  'dataset-config': { type: 'string' },
   'label-column': { type: 'string', default: 'ner_tags' },
   'output-dir': { type: 'string' },
   'vocab-size': { type: 'string' },
@@ -112,6 +128,9 @@ const OPTIONS = {
   'metric-for-best-model': { type: 'string' },
   'logging-steps': { type: 'string' },
   'resume-from-checkpoint': { type: 'string' },
+  'push-to-hub': { type: 'boolean', default: false },
+  'hub-model-id': { type: 'string' },
+  'hub-private-repo': { type: 'boolean' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -165,17 +184,21 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const log = (t: string) => (json ? io.err(t) : io.out(t));
   const say = (t: string) => log(`${t}\n`);
   const labelColumn = values['label-column'];
-  for (const k of ['model', 'dataset', 'output-dir', 'label-column'] as const) {
+  for (const k of ['model', 'dataset', 'dataset-config', 'output-dir', 'label-column', 'hub-model-id'] as const) {
     if (values[k] === '') throw new UsageError(`--${k} must not be empty`);
+  }
+  if (!values['push-to-hub'] && (values['hub-model-id'] !== undefined || values['hub-private-repo'] !== undefined)) {
+    throw new UsageError('--hub-model-id and --hub-private-repo go with --push-to-hub');
   }
   const wordDropoutFlag = num('word-dropout', values['word-dropout']);
   if (wordDropoutFlag !== undefined && !(wordDropoutFlag >= 0 && wordDropoutFlag < 1)) throw new UsageError(`--word-dropout must be in [0, 1), got ${wordDropoutFlag}`);
   const vocabSizeFlag = num('vocab-size', values['vocab-size'], 'posint');
   const maxLengthFlag = num('max-length', values['max-length'], 'posint');
 
-  // 1. What to train, on what.
-  const model = resolveModel(values.model);
-  const data = await resolveDataset(values.dataset);
+  // 1. What to train, on what (Hub ids are fetched into Python's cache, with a progress bar on stderr).
+  const hub = cliHubOptions(io);
+  const model = await resolveModel(values.model, { hub });
+  const data = await resolveDataset(values.dataset, { hub, ...(values['dataset-config'] !== undefined ? { config: values['dataset-config'] } : {}) });
   const dataset = data.dataset;
   requireSplit(dataset, 'train', 'training needs a train split (a train.txt / train.jsonl file, or a single file)');
   const labels = labelNamesOf(dataset, labelColumn);
@@ -241,7 +264,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     }
     config = loaded.config;
     params = loaded.params;
-    say(`model: ${model.dir} (${config.modelType}), fine-tuning${describeReport(loaded.report)}`);
+    say(`model: ${model.hub ? `${model.hub.id} (Hub, commit ${model.hub.commit.slice(0, 8)})` : model.dir} (${config.modelType}), fine-tuning${describeReport(loaded.report)}`);
+    const note = headLabelNote(model.config.id2label, labels);
+    if (note) say(note);
   }
   const modelMax = maxSequenceLength(config);
   if (maxLengthFlag !== undefined && maxLengthFlag > modelMax) throw new UsageError(`--max-length ${maxLengthFlag} is more than the model's ${modelMax} positions`);
@@ -390,6 +415,28 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     global_step: result.globalStep,
   };
   const lastEval = [...trainer.logHistory].reverse().find((r) => r.eval_f1 !== undefined);
+
+  // 7. The model card (README.md, as transformers' run_ner writes one), and --push-to-hub.
+  const card: ModelCardData = {
+    model: outputDir,
+    ...(model.kind === 'pretrained' && model.hub ? { baseModel: model.hub.id } : {}),
+    ...(data.hub ? { dataset: { id: data.hub.id, config: data.hub.config } } : {}),
+    labels,
+    trainingArgs: trainingArgumentsToJson(trainer.args),
+    logHistory: trainer.logHistory,
+    ...(testMetrics
+      ? { results: { split: 'test', metrics: { precision: testMetrics.overall_precision, recall: testMetrics.overall_recall, f1: testMetrics.overall_f1, accuracy: testMetrics.overall_accuracy } } }
+      : lastEval
+        ? { results: { split: 'validation', metrics: { precision: lastEval.eval_precision!, recall: lastEval.eval_recall!, f1: lastEval.eval_f1!, accuracy: lastEval.eval_accuracy!, loss: lastEval.eval_loss! } } }
+        : {}),
+    hasOnnx: existsSync(join(outputDir, 'onnx', 'model.onnx')),
+  };
+  writeFileAtomic(join(outputDir, 'README.md'), renderModelCard(card));
+  let pushed: PushResult | undefined;
+  if (values['push-to-hub']) {
+    const repo = values['hub-model-id'] ?? basename(resolvePath(outputDir));
+    pushed = await pushToHub(outputDir, { repo, private: values['hub-private-repo'] ?? false, onUpload: uploadReporter(io, `uploading to ${repo}`) }, card);
+  }
   if (json) {
     const out = {
       output_dir: outputDir,
@@ -402,6 +449,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       train: summary,
       eval: lastEval ?? null,
       test: testMetrics ?? null,
+      ...(pushed ? { pushed } : {}),
     };
     io.out(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
@@ -420,9 +468,22 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       '',
     );
   }
-  lines.push(`saved the model to ${outputDir} (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.txt)`);
+  lines.push(`saved the model to ${outputDir} (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.txt, README.md: the model card)`);
+  if (pushed) lines.push(pushSummary(pushed).trimEnd());
   io.out(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * A pre-trained head whose labels are the dataset's in another order is loaded row for row, so
+ * its rows mean other labels than they were trained for. Mapping them by name is not done yet:
+ * say so, with both lists.
+ */
+function headLabelNote(modelLabels: readonly string[], dataLabels: readonly string[]): string | undefined {
+  if (modelLabels.every((l) => /^LABEL_\d+$/.test(l))) return undefined;
+  if (modelLabels.length !== dataLabels.length || modelLabels.join('\0') === dataLabels.join('\0')) return undefined;
+  if (![...modelLabels].sort().every((l, i) => l === [...dataLabels].sort()[i])) return undefined;
+  return `note: the model's head has the dataset's labels in another order; it is used row by row (not mapped by name), so it starts as if untrained for these labels.\n  model:   ${modelLabels.join(', ')}\n  dataset: ${dataLabels.join(', ')}`;
 }
 
 function describeReport(r: LoadReport): string {
