@@ -4,7 +4,8 @@
  *
  *   $HF_HUB_CACHE/
  *     CACHEDIR.TAG                                   the cache-directory tag (written once)
- *     .locks/models--org--name/<etag>.lock           Python's flock files (tokentag's own locks sit beside them)
+ *     .locks/models--org--name/<etag>.lock           Python's flock files (tokentag's lock folders and
+ *                                                    `.tokentag-verified` stamps sit beside them)
  *     models--org--name/                             datasets--org--name/ for datasets; a legacy id: models--bert-base-cased
  *       blobs/<etag>                                 the bytes; etag = sha256 for LFS files, the git blob sha1 otherwise
  *       refs/main                                    the commit hash of a branch or tag, 40 characters, no newline

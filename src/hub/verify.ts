@@ -4,9 +4,10 @@
  * checked without asking the Hub.
  *
  * Hashing a large model takes about a second per 500 MB, too slow for every run. A blob that
- * hashed right is remembered in `$HF_HUB_CACHE/.tokentag/verified/<repo folder>/<etag>` with its
- * size and modification time; it is hashed again only when those change (a truncated or rewritten
- * blob). That folder is tokentag's own: Python never looks in it.
+ * hashed right is remembered in `$HF_HUB_CACHE/.locks/<repo folder>/<etag>.tokentag-verified`
+ * with its size and modification time; it is hashed again only when those change (a truncated or
+ * rewritten blob). `.locks` is the one folder Python's cache tools skip (`hf cache scan` would
+ * report any other unknown folder as a damaged repository).
  */
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -34,7 +35,7 @@ export async function hashFile(hash: Hash, path: string, length?: number): Promi
 }
 
 function markerPath(cacheDir: string, folderName: string, etag: string): string {
-  return join(cacheDir, '.tokentag', 'verified', folderName, etag);
+  return join(cacheDir, '.locks', folderName, `${etag}.tokentag-verified`);
 }
 
 const stamp = (s: fs.Stats) => `${s.size} ${Math.round(s.mtimeMs)}`;

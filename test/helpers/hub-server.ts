@@ -462,7 +462,8 @@ export class FakeHub {
           oid: o.oid,
           size: o.size,
           authenticated: true,
-          ...(this.lfsObjects.has(o.oid) ? {} : { actions: { upload: { href: `${this.url}/lfs-upload/${o.oid}` } } }),
+          // Storage is another host, as S3 is for the Hub: no token may go there.
+          ...(this.lfsObjects.has(o.oid) ? {} : { actions: { upload: { href: `${this.cdnUrl}/lfs-upload/${o.oid}` } } }),
         })),
       },
       { 'Content-Type': 'application/vnd.git-lfs+json' },

@@ -77,8 +77,11 @@ describe('tokentag with Hub ids', () => {
   });
 
   it('push, then predict --model <pushed id> gives the local directory\'s predictions', async () => {
+    const start = hub.requests.length;
     const r = await runCli('push', '--model', out(), '--repo', 'tester/tiny-ner', '--commit-message', 'first model');
     assert.equal(r.code, 0, r.err);
+    const uploads = hub.since(start).filter((q) => q.url.startsWith('/lfs-upload/'));
+    assert.ok(uploads.length > 0 && uploads.every((q) => q.authorization === undefined), 'large files go to storage, without the token');
     assert.match(r.out, /^pushed \d+ files to http:\/\/127\.0\.0\.1:\d+\/tester\/tiny-ner \(commit [0-9a-f]{8}, new repository\)/);
     const files = hub.files('tester/tiny-ner');
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'README.md']) assert.deepEqual(files.get(f), f === 'README.md' ? files.get(f) : fs.readFileSync(path.join(out(), f)), f);
