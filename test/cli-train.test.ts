@@ -105,9 +105,18 @@ test('bad input: clear messages, exit 1 (2 for usage)', async () => {
   const missing = await run('train', '--dataset', join(root, 'nope'));
   assert.equal(missing.code, 1);
   assert.match(missing.err, /no such file or directory/);
-  const preset = await run('train', '--model', 'bert-huge', '--dataset', data);
+  // Not a preset, so a Hub id: offline with an empty cache, the error names the presets too (the test never reaches the Hub).
+  process.env.HF_HUB_OFFLINE = '1';
+  process.env.HF_HUB_CACHE = join(root, 'empty-hub-cache');
+  let preset;
+  try {
+    preset = await run('train', '--model', 'bert-huge', '--dataset', data);
+  } finally {
+    delete process.env.HF_HUB_OFFLINE;
+    delete process.env.HF_HUB_CACHE;
+  }
   assert.equal(preset.code, 1);
-  assert.match(preset.err, /Presets: bert-tiny .*bert-mini .*bert-small/);
+  assert.match(preset.err, /bert-huge.*not a preset: bert-tiny, bert-mini, bert-small/);
   const column = await run('train', '--model', 'bert-tiny', '--dataset', data, '--label-column', 'pos_tags');
   assert.equal(column.code, 1);
   assert.match(column.err, /label column 'pos_tags'/);
