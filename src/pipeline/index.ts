@@ -5,6 +5,8 @@ export {
   pipeline,
   tokenizerFacts,
   type CallOptions,
+  type ModelWindow,
+  type PreparedCall,
   type PipelineOptions,
   type PipelineTask,
   type TextPrediction,

@@ -88,6 +88,30 @@ export interface CallOptions {
   aggregationStrategy?: AggregationStrategy;
   ignoreLabels?: readonly string[];
   bioConstrained?: boolean;
+  /** Overlap in tokens between windows of a long input, for this call (default: the pipeline's). */
+  stride?: number;
+}
+
+/** What the model runner needs of one window: token ids and token type ids, special tokens included. */
+export interface ModelWindow {
+  readonly inputIds: readonly number[];
+  readonly typeIds: readonly number[];
+}
+
+/**
+ * A call made ready for the model: its windows, and what turns their probabilities into the
+ * call's predictions. `predictTexts` / `predictWords` are `prepare…` → `runWindows` → `results`;
+ * the HTTP server gathers the windows of several calls into one `runWindows` (dynamic batching).
+ */
+export interface PreparedCall<R> {
+  readonly windows: readonly ModelWindow[];
+  /**
+   * Takes window `k`'s per-token probabilities, as soon as its run is back (texts whose windows
+   * are all in are post-processed at once). A window delivered twice keeps its first delivery.
+   */
+  accept(k: number, probs: Float32Array[]): void;
+  /** The call's predictions, in input order; every window must have been accepted. */
+  results(): R[];
 }
 
 /** An entity over pre-split words: offsets in the words joined with spaces, `wordEnd` exclusive. */
@@ -118,9 +142,20 @@ export interface TokenClassificationPipeline {
   readonly maxLength: number;
   readonly tokenizer: FastTokenizer;
   readonly config: ModelConfig;
+  /** ONNX Runtime sessions running batches side by side (how many runs overlap). */
+  readonly sessions: number;
   /** The raw-text API (what the callable uses). */
   predictTexts(texts: readonly string[], options?: CallOptions): Promise<TextPrediction[]>;
   predictWords(sentences: readonly (readonly string[])[], options?: CallOptions): Promise<WordPrediction[]>;
+  /** Tokenizes texts into windows; `runWindows` then fills the result (see {@link PreparedCall}). */
+  prepareTexts(texts: readonly string[], options?: CallOptions): Promise<PreparedCall<TextPrediction>>;
+  prepareWords(sentences: readonly (readonly string[])[], options?: CallOptions): Promise<PreparedCall<WordPrediction>>;
+  /**
+   * Runs windows (of one call or of several) through the model: groups them into runs by cost
+   * (batch-plan.ts), runs those on the sessions, and hands each window's probabilities to
+   * `onDone` as soon as its run is back. Rejects if a run fails.
+   */
+  runWindows(windows: readonly ModelWindow[], onDone: (k: number, probs: Float32Array[]) => void): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -159,12 +194,6 @@ function padIdOf(tok: FastTokenizer, config: ModelConfig): number {
   const p = tok.specialTokens.pad_token;
   const id = p !== undefined ? tok.tokenToId(p) : undefined;
   return id ?? (config as { padTokenId?: number }).padTokenId ?? 0;
-}
-
-/** What the model runner needs of one window. */
-interface ModelInput {
-  readonly inputIds: readonly number[];
-  readonly typeIds: readonly number[];
 }
 
 /**
@@ -224,12 +253,7 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
   });
   const feedTypes = runner.inputNames.includes('token_type_ids');
 
-  /**
-   * Runs windows through the model; returns per window the per-token probabilities, and hands
-   * each window's to `onDone` as soon as its run is back (the other runs still going).
-   */
-  async function run(inputs: readonly ModelInput[], onDone?: (k: number, probs: Float32Array[]) => void): Promise<Float32Array[][]> {
-    const out: Float32Array[][] = new Array(inputs.length);
+  async function runWindows(inputs: readonly ModelWindow[], onDone: (k: number, probs: Float32Array[]) => void): Promise<void> {
     const plan = planBatches(inputs.map((x) => x.inputIds.length), { maxRows: batchSize, lanes: runner.lanes });
     await Promise.all(
       plan.map(async (idx) => {
@@ -247,24 +271,31 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
         const logits = result.logits!.data as Float32Array;
         idx.forEach((k, r) => {
           const n = inputs[k]!.inputIds.length;
-          out[k] = softmax(logits.subarray(r * L * numLabels, (r * L + n) * numLabels), numLabels);
+          onDone(k, softmax(logits.subarray(r * L * numLabels, (r * L + n) * numLabels), numLabels));
         });
-        if (onDone) for (const k of idx) onDone(k, out[k]!);
       }),
     );
-    return out;
+  }
+
+  /** prepare → run → results: one call on its own. */
+  async function complete<R>(prepared: PreparedCall<R>): Promise<R[]> {
+    await runWindows(prepared.windows, prepared.accept);
+    return prepared.results();
   }
 
   function resolve(o: CallOptions | undefined) {
+    const callStride = o?.stride ?? stride;
+    if (o?.stride !== undefined) windowStarts(0, room, callStride); // validates it
     return {
       strategy: o?.aggregationStrategy !== undefined ? parseStrategy(o.aggregationStrategy) : defaults.strategy,
       ignoreLabels: o?.ignoreLabels ?? defaults.ignoreLabels,
       bio: o?.bioConstrained ?? defaults.bio,
+      stride: callStride,
     };
   }
 
-  async function predictTexts(texts: readonly string[], o?: CallOptions): Promise<TextPrediction[]> {
-    const { strategy, ignoreLabels, bio } = resolve(o);
+  async function prepareTexts(texts: readonly string[], o?: CallOptions): Promise<PreparedCall<TextPrediction>> {
+    const { strategy, ignoreLabels, bio, stride } = resolve(o);
     texts.forEach((t, i) => {
       if (typeof t !== 'string') throw new TokentagError(`text ${i} is not a string (got ${t === null ? 'null' : typeof t}); pre-split words need { isSplitIntoWords: true }`);
     });
@@ -280,12 +311,21 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
     const probsOf = new Map<TextWindow, Float32Array[]>();
     const waiting = new Array<number>(texts.length).fill(0);
     for (const w of nonEmpty) waiting[w.textIndex]!++;
-    await run(nonEmpty, (k, probs) => {
-      const w = nonEmpty[k]!;
-      probsOf.set(w, probs);
-      if (--waiting[w.textIndex]! === 0) results[w.textIndex] = predictText(w.textIndex);
-    });
-    return results;
+    let missing = nonEmpty.length;
+    return {
+      windows: nonEmpty,
+      accept(k, probs) {
+        const w = nonEmpty[k]!;
+        if (probsOf.has(w)) return;
+        probsOf.set(w, probs);
+        missing--;
+        if (--waiting[w.textIndex]! === 0) results[w.textIndex] = predictText(w.textIndex);
+      },
+      results() {
+        if (missing > 0) throw new TokentagError(`internal: ${missing} window(s) of the call were never run`);
+        return results;
+      },
+    };
 
     function predictText(ti: number): TextPrediction {
       const ws = byText[ti]!;
@@ -336,8 +376,8 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
     }
   }
 
-  async function predictWords(sentences: readonly (readonly string[])[], o?: CallOptions): Promise<WordPrediction[]> {
-    const { strategy, ignoreLabels, bio } = resolve(o);
+  async function prepareWords(sentences: readonly (readonly string[])[], o?: CallOptions): Promise<PreparedCall<WordPrediction>> {
+    const { strategy, ignoreLabels, bio, stride } = resolve(o);
     sentences.forEach((s, i) => {
       if (!Array.isArray(s)) throw new TokentagError(`sentence ${i} is not an array of words`);
       s.forEach((w, j) => {
@@ -345,37 +385,61 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
       });
     });
     const encs = await encodeWords(tok, sentences, { maxLength, stride: Math.min(stride, Math.floor(room / 2)) });
-    const probs = await run(encs);
-    const fallback = id2label.includes('O') ? id2label.indexOf('O') : 0;
-    const perWord: (Float32Array | null)[][] = sentences.map((s) => s.map(() => null));
-    encs.forEach((e, k) => {
-      const { scoreStart, scoreEnd } = e.window;
-      const rows = new Map<number, number[]>();
-      e.wordIds.forEach((w, t) => {
-        if (w === null || e.specialTokensMask[t] || w < scoreStart || w >= scoreEnd) return;
-        const r = rows.get(w);
-        if (r) r.push(t);
-        else rows.set(w, [t]);
+    const probs: (Float32Array[] | undefined)[] = new Array(encs.length);
+    let missing = encs.length;
+    return {
+      windows: encs,
+      accept(k, p) {
+        if (probs[k] !== undefined) return;
+        probs[k] = p;
+        missing--;
+      },
+      results() {
+        if (missing > 0) throw new TokentagError(`internal: ${missing} window(s) of the call were never run`);
+        return wordResults(probs as Float32Array[][]);
+      },
+    };
+
+    function wordResults(probs: readonly Float32Array[][]): WordPrediction[] {
+      const fallback = id2label.includes('O') ? id2label.indexOf('O') : 0;
+      const perWord: (Float32Array | null)[][] = sentences.map((s) => s.map(() => null));
+      encs.forEach((e, k) => {
+        const { scoreStart, scoreEnd } = e.window;
+        const rows = new Map<number, number[]>();
+        e.wordIds.forEach((w, t) => {
+          if (w === null || e.specialTokensMask[t] || w < scoreStart || w >= scoreEnd) return;
+          const r = rows.get(w);
+          if (r) r.push(t);
+          else rows.set(w, [t]);
+        });
+        for (const [w, ts] of rows) perWord[e.sentence]![w] = wordDistribution(ts.map((t) => probs[k]![t]!), strategy);
       });
-      for (const [w, ts] of rows) perWord[e.sentence]![w] = wordDistribution(ts.map((t) => probs[k]![t]!), strategy);
-    });
-    return sentences.map((words, s) => {
-      const dists = perWord[s]!;
-      let labels: number[];
-      let scores: number[];
-      const present = dists.flatMap((d, i) => (d ? [i] : []));
-      if (bio && present.length > 0) {
-        const path = bioViterbi(present.map((i) => Array.from(dists[i]!, (p) => Math.log(p))), id2label, scheme);
-        labels = dists.map(() => fallback);
-        scores = dists.map(() => 0);
-        present.forEach((i, k) => { labels[i] = path[k]!; scores[i] = dists[i]![path[k]!]!; });
-      } else {
-        labels = dists.map((d) => (d ? argmax(d) : fallback));
-        scores = dists.map((d, i) => (d ? d[labels[i]!]! : 0));
-      }
-      const names = labels.map((l) => id2label[l]!);
-      return { words: [...words], labels: names, scores, entities: groupWords(words, names, scores, ignoreLabels) };
-    });
+      return sentences.map((words, s) => {
+        const dists = perWord[s]!;
+        let labels: number[];
+        let scores: number[];
+        const present = dists.flatMap((d, i) => (d ? [i] : []));
+        if (bio && present.length > 0) {
+          const path = bioViterbi(present.map((i) => Array.from(dists[i]!, (p) => Math.log(p))), id2label, scheme);
+          labels = dists.map(() => fallback);
+          scores = dists.map(() => 0);
+          present.forEach((i, k) => { labels[i] = path[k]!; scores[i] = dists[i]![path[k]!]!; });
+        } else {
+          labels = dists.map((d) => (d ? argmax(d) : fallback));
+          scores = dists.map((d, i) => (d ? d[labels[i]!]! : 0));
+        }
+        const names = labels.map((l) => id2label[l]!);
+        return { words: [...words], labels: names, scores, entities: groupWords(words, names, scores, ignoreLabels) };
+      });
+    }
+  }
+
+  async function predictTexts(texts: readonly string[], o?: CallOptions): Promise<TextPrediction[]> {
+    return complete(await prepareTexts(texts, o));
+  }
+
+  async function predictWords(sentences: readonly (readonly string[])[], o?: CallOptions): Promise<WordPrediction[]> {
+    return complete(await prepareWords(sentences, o));
   }
 
   const call = async (input: unknown, o?: CallOptions): Promise<unknown> => {
@@ -400,8 +464,12 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
     maxLength,
     tokenizer: tok,
     config,
+    sessions: runner.lanes,
     predictTexts,
     predictWords,
+    prepareTexts,
+    prepareWords,
+    runWindows,
     dispose: () => runner.dispose(),
   }) as unknown as TokenClassificationPipeline;
 }

@@ -148,6 +148,40 @@ describe('token-classification pipeline', () => {
     }
   });
 
+  it('stride per call: the windows of a pipeline created with that stride; a bad one is an error', async () => {
+    const long = Array.from({ length: 30 }, (_, i) => (i % 2 ? 'Ada lived in Paris' : 'Alan went to Zürich')).join(' ');
+    const p = await pipeline('ner', { model: dir, stride: 3 });
+    try {
+      for (const strategy of ['none', 'simple'] as const) {
+        const want = await p(long, { aggregationStrategy: strategy, ignoreLabels: [] });
+        assert.deepEqual(await ner(long, { aggregationStrategy: strategy, ignoreLabels: [], stride: 3 }), want);
+        // (the default stride gives other windows, hence other scores: the option is not ignored)
+        assert.notDeepEqual(await ner(long, { aggregationStrategy: strategy, ignoreLabels: [] }), want);
+      }
+    } finally {
+      await p.dispose();
+    }
+    await assert.rejects(ner('Paris', { stride: ner.maxLength }), /stride must be an integer/);
+  });
+
+  it('windows of several calls run together give each call what it gets alone', async () => {
+    const long = Array.from({ length: 30 }, (_, i) => (i % 2 ? 'Ada lived in Paris' : 'Alan went to Zürich 😀')).join(' ');
+    const a = await ner.prepareTexts([TEXT, long], { aggregationStrategy: 'first' });
+    const b = await ner.prepareTexts(['Alan Turing lived in London'], { aggregationStrategy: 'none', ignoreLabels: [] });
+    const c = await ner.prepareWords([['Ada', 'Lovelace', 'met', 'Alan']], { aggregationStrategy: 'average' });
+    const calls = [a, b, c] as const;
+    const all = calls.flatMap((p) => p.windows);
+    assert.ok(a.windows.length > 2, 'the long text has several windows');
+    const owner = calls.flatMap((p, i) => p.windows.map((_, k) => [i, k] as const));
+    await ner.runWindows(all, (k, probs) => calls[owner[k]![0]]!.accept(owner[k]![1], probs));
+    assert.deepEqual(a.results(), await ner.predictTexts([TEXT, long], { aggregationStrategy: 'first' }));
+    assert.deepEqual(b.results(), await ner.predictTexts(['Alan Turing lived in London'], { aggregationStrategy: 'none', ignoreLabels: [] }));
+    assert.deepEqual(c.results(), await ner.predictWords([['Ada', 'Lovelace', 'met', 'Alan']], { aggregationStrategy: 'average' }));
+    // A call whose windows did not all come back has no results.
+    const d = await ner.prepareTexts([TEXT]);
+    assert.throws(() => d.results(), /never run/);
+  });
+
   it('pre-split words: one label and score per word, entities over words', async () => {
     const words = ['Ada', 'Lovelace', 'met', 'Alan', 'Turing', 'in', 'Zürich', '😀'];
     const r = await ner(words, { isSplitIntoWords: true, ignoreLabels: [] });
