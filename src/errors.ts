@@ -50,3 +50,19 @@ export class HubError extends TokentagError {
     super(message);
   }
 }
+
+/**
+ * A request the HTTP server refuses: the status to answer (4xx, or 503 when it is busy) and a
+ * message for the client, sent as `{"error": message}`.
+ */
+export class RequestError extends TokentagError {
+  override name = 'RequestError';
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Extra response headers (`Retry-After`, `WWW-Authenticate`, `Allow`). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,5 @@
 // The library API: everything a user needs, from the package root.
-export { TokentagError, InputError, UsageError, HubError, type HubErrorKind } from './errors.ts';
+export { TokentagError, InputError, UsageError, HubError, RequestError, type HubErrorKind } from './errors.ts';
 export * from './data/index.ts';
 export * from './metrics/index.ts';
 export * as engine from './engine/index.ts';

@@ -36,6 +36,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./predict.ts')).predictCommand,
   },
   {
+    path: ['serve'],
+    summary: 'Serve a token classifier over HTTP (Hugging Face Inference API, entity viewer)',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
+  {
     path: ['push'],
     summary: 'Upload a trained model directory to the Hugging Face Hub, with a model card',
     load: async () => (await import('./push.ts')).pushCommand,
