@@ -52,22 +52,76 @@ export function writeFileAtomic(file: string, chunks: Iterable<Chunk> | Chunk): 
 }
 
 /**
+ * A file written piece by piece and put in place whole: the pieces go to a temporary file beside
+ * `file`; `commit()` fsyncs it and renames it over `file`, `abort()` removes it (and `file` is
+ * left as it was). For output that is produced as it streams (e.g. `predict --html`).
+ */
+export class AtomicFileWriter {
+  private readonly tmp: string;
+  private fd: number | undefined;
+
+  constructor(readonly file: string) {
+    const dir = path.dirname(path.resolve(file));
+    this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    this.fd = fs.openSync(this.tmp, 'wx', 0o644);
+  }
+
+  write(chunk: Chunk): void {
+    if (this.fd === undefined) throw new Error(`${this.file}: already committed or aborted`);
+    writeAll(this.fd, chunk);
+  }
+
+  /** Fsyncs and closes the temporary file; `rename()` then puts it in place. */
+  finish(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  rename(): void {
+    fs.renameSync(this.tmp, this.file);
+  }
+
+  commit(): void {
+    try {
+      this.finish();
+      this.rename();
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+    fsyncDir(path.dirname(path.resolve(this.file)));
+  }
+
+  abort(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/**
  * Replaces several files together: every one is written to a temporary file first, and only
  * then are they renamed, in the order given (put a file that refers to another last, e.g. an
  * ONNX model after its external data). On an error before the renames nothing is replaced.
  */
 export function writeFilesAtomic(files: readonly { file: string; chunks: Iterable<Chunk> | Chunk }[]): void {
-  const temps: [tmp: string, file: string][] = [];
+  const writers: AtomicFileWriter[] = [];
   try {
     for (const f of files) {
-      const dir = path.dirname(path.resolve(f.file));
-      const tmp = path.join(dir, `.${path.basename(f.file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-      temps.push([tmp, f.file]);
-      writeFileSynced(tmp, f.chunks);
+      const w = new AtomicFileWriter(f.file);
+      writers.push(w);
+      for (const c of typeof f.chunks === 'string' || f.chunks instanceof Uint8Array ? [f.chunks] : f.chunks) w.write(c);
+      w.finish();
     }
-    for (const [tmp, file] of temps) fs.renameSync(tmp, file);
+    for (const w of writers) w.rename();
   } catch (e) {
-    for (const [tmp] of temps) fs.rmSync(tmp, { force: true });
+    for (const w of writers) w.abort();
     throw e;
   }
   for (const dir of new Set(files.map((f) => path.dirname(path.resolve(f.file))))) fsyncDir(dir);
