@@ -113,4 +113,37 @@ describe('tokentag predict', () => {
     assert.notEqual(noModel.code, 0);
     assert.match(noModel.err, /no such model directory/);
   });
+
+  it('--html FILE: one standalone page of the texts with their entities marked, the renderer the server uses; written whole or not at all', async () => {
+    const { renderEntities } = await import('../src/web/render.js');
+    const html = path.join(root, 'entities.html');
+    const texts = ['Ada Lovelace met Alan Turing in Zürich 😀', 'Paris <and> London'];
+    const r = await cli(['predict', '--model', dir, '--aggregation', 'first', '--html', html, ...texts]);
+    assert.equal(r.code, 0, r.err);
+    const results = JSON.parse(r.out);
+    const page = fs.readFileSync(html, 'utf8');
+    assert.match(page, /^<!doctype html>/);
+    assert.match(page, /<title>tokentag predict — model<\/title>/);
+    texts.forEach((t, i) => assert.ok(page.includes(renderEntities(t, results[i])), `text ${i} rendered with its entities`));
+    assert.ok(results.flat().length > 0 && page.includes('<mark class="tt-ent"'));
+    assert.deepEqual([...page.matchAll(/<li><span class="tt-swatch"[^>]*><\/span>([^<]*)<\/li>/g)].map((m) => m[1]), ['LOC', 'PER']); // the model's types, less O
+    // From a file of pre-split sentences too (offsets into the words joined with spaces).
+    const jsonl = path.join(root, 'words.jsonl');
+    fs.writeFileSync(jsonl, `${JSON.stringify({ tokens: ['Alan', 'Turing', 'in', 'London'] })}\n`);
+    const w = await cli(['predict', '--model', dir, '--input', jsonl, '--html', html, '--output', path.join(root, 'words.out.jsonl')]);
+    assert.equal(w.code, 0, w.err);
+    const row = JSON.parse(fs.readFileSync(path.join(root, 'words.out.jsonl'), 'utf8'));
+    assert.ok(fs.readFileSync(html, 'utf8').includes(renderEntities('Alan Turing in London', row.entities)));
+    // A failure half-way leaves the previous page untouched and no temporary file.
+    const bad = path.join(root, 'bad-html.jsonl');
+    fs.writeFileSync(bad, '{"text": "Paris"}\nnot json\n');
+    const before = fs.readFileSync(html, 'utf8');
+    const f = await cli(['predict', '--model', dir, '--input', bad, '--html', html, '--output', path.join(root, 'bad.out.jsonl')]);
+    assert.notEqual(f.code, 0);
+    assert.equal(fs.readFileSync(html, 'utf8'), before);
+    assert.deepEqual(fs.readdirSync(root).filter((n) => n.endsWith('.tmp')), []);
+    const nowhere = await cli(['predict', '--model', dir, '--html', path.join(root, 'no', 'such', 'dir.html'), 'x']);
+    assert.equal(nowhere.code, 1);
+    assert.match(nowhere.err, /--html .*dir\.html: cannot write there/);
+  });
 });

@@ -3,11 +3,14 @@
  * arguments (JSON out), or a file streamed line by line in batches (JSONL or CoNLL out).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InputError, TokentagError, UsageError } from '../../errors.ts';
 import { parseStrategy, pipeline, type TokenClassificationPipeline } from '../../pipeline/index.ts';
 import type { AggregationStrategy } from '../../pipeline/index.ts';
+import { AtomicFileWriter } from '../../io/atomic.ts';
+import { documentEnd, documentItem, documentStart, entityType, entityTypes, type RenderableEntity } from '../../web/render.js';
 import type { CliIO, Command } from '../command.ts';
 import { cliHubOptions } from '../hub.ts';
 
@@ -46,6 +49,9 @@ Options:
   --format F              jsonl (default) or conll: token and predicted tag per line, for
                           pre-split input; 'tokentag score' reads it
   --output FILE           write there instead of standard output
+  --html FILE             also write the texts with their entities highlighted (coloured by
+                          type, legend, score on hover) as one standalone HTML page, the same
+                          view as 'tokentag serve' shows; written whole or not at all
   -h, --help              show this help
 
 Examples:
@@ -53,6 +59,7 @@ Examples:
   tokentag predict --model runs/ner-bert --input test.conll --format conll --output pred.conll
   tokentag predict --model dslim/bert-base-NER --aggregation simple "Ada Lovelace lived in London."
   tokentag score --gold test.conll --pred pred.conll
+  tokentag predict --model runs/ner-bert --aggregation first --input texts.txt --html entities.html
 `;
 
 type InputFormat = 'text' | 'jsonl' | 'conll';
@@ -77,6 +84,7 @@ function parse(argv: string[]) {
         'input-format': { type: 'string' },
         format: { type: 'string', default: 'jsonl' },
         output: { type: 'string' },
+        html: { type: 'string' },
       },
     });
   } catch (e) {
@@ -113,6 +121,7 @@ function parse(argv: string[]) {
     inputFormat: inf as InputFormat | undefined,
     format: v.format as 'jsonl' | 'conll',
     output: v.output,
+    html: v.html,
     texts: parsed.positionals,
   };
 }
@@ -182,7 +191,29 @@ function writer(io: CliIO, output: string | undefined) {
   };
 }
 
-async function processBatch(ner: TokenClassificationPipeline, batch: Item[], format: 'jsonl' | 'conll', file: string): Promise<string> {
+/** `--html FILE`: the page, written as predictions come, put in place only when all went well. */
+function htmlPage(file: string, ner: TokenClassificationPipeline, model: string, ignoreLabels: readonly string[]) {
+  let w: AtomicFileWriter;
+  try {
+    w = new AtomicFileWriter(file);
+  } catch (e) {
+    throw new TokentagError(`--html ${file}: cannot write there (${(e as Error).message})`);
+  }
+  // The legend: the model's entity types, less those the output leaves out.
+  const types = entityTypes(ner.id2label.filter((l) => !ignoreLabels.includes(l) && !ignoreLabels.includes(entityType(l))));
+  w.write(documentStart({ title: `tokentag predict — ${path.basename(path.resolve(model))}`, types }));
+  return {
+    item: (text: string, entities: readonly RenderableEntity[]) => w.write(documentItem(text, entities)),
+    commit: () => {
+      w.write(documentEnd());
+      w.commit();
+    },
+    abort: () => w.abort(),
+  };
+}
+type HtmlPage = ReturnType<typeof htmlPage>;
+
+async function processBatch(ner: TokenClassificationPipeline, batch: Item[], format: 'jsonl' | 'conll', file: string, html?: HtmlPage): Promise<string> {
   const texts = batch.filter((b) => b.kind === 'text') as Extract<Item, { kind: 'text' }>[];
   const sents = batch.filter((b) => b.kind === 'words') as Extract<Item, { kind: 'words' }>[];
   if (format === 'conll' && texts.length > 0) {
@@ -195,9 +226,11 @@ async function processBatch(ner: TokenClassificationPipeline, batch: Item[], for
   let out = '';
   for (const b of batch) {
     if (b.kind === 'text') {
+      html?.item(b.text, textOut[ti]!);
       out += `${JSON.stringify({ text: b.text, entities: textOut[ti++] })}\n`;
     } else {
       const r = wordOut[wi++]!;
+      html?.item(r.words.join(' '), r.entities);
       if (format === 'conll') {
         out += r.words.map((w, i) => `${w} ${r.labels[i]}`).join('\n') + '\n\n';
       } else {
@@ -221,13 +254,16 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     ...(a.sessions !== undefined ? { sessions: a.sessions } : {}),
     ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
   });
+  const html = a.html !== undefined ? htmlPage(a.html, ner, a.model, a.ignoreLabels ?? ['O']) : undefined;
   try {
     if (a.input === undefined) {
       if (a.format === 'conll') throw new UsageError('--format conll needs pre-split input (--input FILE in JSONL with "tokens", or CoNLL)');
       const results = await ner.predictTexts(a.texts);
+      results.forEach((r, i) => html?.item(a.texts[i]!, r));
       const w = writer(io, a.output);
       await w.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
       await w.close();
+      html?.commit();
       return 0;
     }
     const format = a.inputFormat ?? guessInputFormat(a.input);
@@ -239,15 +275,19 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       for await (const item of readItems(a.input, format)) {
         batch.push(item);
         if (batch.length >= chunk) {
-          await w.write(await processBatch(ner, batch, a.format, a.input));
+          await w.write(await processBatch(ner, batch, a.format, a.input, html));
           batch = [];
         }
       }
-      if (batch.length > 0) await w.write(await processBatch(ner, batch, a.format, a.input));
+      if (batch.length > 0) await w.write(await processBatch(ner, batch, a.format, a.input, html));
     } finally {
       await w.close();
     }
+    html?.commit();
     return 0;
+  } catch (e) {
+    html?.abort();
+    throw e;
   } finally {
     await ner.dispose();
   }
