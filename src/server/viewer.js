@@ -34,6 +34,7 @@ async function tag(event) {
   const strategy = $('strategy').value;
   $('error').textContent = '';
   $('submit').disabled = true;
+  document.body.dataset.state = 'busy';
   try {
     const res = await fetch('.', { method: 'POST', headers: headers(), body: JSON.stringify({ inputs: text, parameters: { aggregation_strategy: strategy } }) });
     const body = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
