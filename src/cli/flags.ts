@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { parseStrategy, type AggregationStrategy } from '../pipeline/index.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,5 +16,14 @@ export function parseFlags<const O extends Options>(
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+}
+
+/** `--aggregation S`: an aggregation strategy name, or a UsageError naming the flag. */
+export function aggregationFlag(value: string | undefined, flag = '--aggregation'): AggregationStrategy {
+  try {
+    return parseStrategy(value);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
 }

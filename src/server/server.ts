@@ -32,7 +32,11 @@ export interface ServeOptions {
   port?: number;
   /** At most this many windows per gathered model run (also the rows per ONNX Runtime run). Default 32; 1 turns batching off. */
   maxBatch?: number;
-  /** How long a request waits for others to join its run. Default 2 ms. */
+  /**
+   * How long a request may wait for others to join its run while a session is free. Default 0:
+   * run at once; requests still gather while the sessions are busy, and waiting on an idle model
+   * cost more than it gained in bench/serve.ts.
+   */
   maxWaitMs?: number;
   /** Requests waiting for the model before new ones are refused with 503. Default 256. */
   maxQueue?: number;
@@ -69,7 +73,7 @@ export interface TokentagServer {
   close(): Promise<void>;
 }
 
-const DEFAULTS = { host: '127.0.0.1', port: 8080, maxBatch: 32, maxWaitMs: 2, maxQueue: 256, timeoutMs: 30_000, maxBodyBytes: 1 << 20 };
+const DEFAULTS = { host: '127.0.0.1', port: 8080, maxBatch: 32, maxWaitMs: 0, maxQueue: 256, timeoutMs: 30_000, maxBodyBytes: 1 << 20 };
 
 /** The files of the viewer page, read once. */
 const ASSETS: Record<string, { file: URL; type: string }> = {
@@ -84,8 +88,21 @@ export function servedModelName(model: string): string {
   return fs.existsSync(model) ? path.basename(path.resolve(model)) : model;
 }
 
+/**
+ * The default log: JSON lines on stderr, written once per turn of the event loop (stderr is
+ * written synchronously, and a syscall per request line cost ~5 % of a busy server's main
+ * thread in a profile under load).
+ */
+let logLines: string[] = [];
 function jsonLog(record: LogRecord): void {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+  if (logLines.length === 0) setImmediate(flushLog);
+  logLines.push(JSON.stringify({ time: new Date().toISOString(), ...record }));
+}
+function flushLog(): void {
+  if (logLines.length === 0) return;
+  const text = `${logLines.join('\n')}\n`;
+  logLines = [];
+  process.stderr.write(text);
 }
 
 /** Starts listening, then loads the model; see `TokentagServer.ready`. */
@@ -164,6 +181,7 @@ export async function serve(options: ServeOptions): Promise<TokentagServer> {
       await ready.catch(() => {});
       if (typeof o.model === 'string') await ner?.dispose();
       log({ level: 'info', msg: 'stopped' });
+      if (log === jsonLog) flushLog();
     })());
 
   return { url, port, ready, close };

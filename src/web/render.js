@@ -10,7 +10,7 @@ const KNOWN_COLOURS = {
   ORG: '#7aecec', CORPORATION: '#7aecec',
   LOC: '#ff9561', LOCATION: '#ff9561',
   GPE: '#feca74',
-  MISC: '#c887fb', NORP: '#c887fb', GROUP: '#c887fb',
+  MISC: '#ffeb80', NORP: '#c887fb', GROUP: '#c887fb',
   PRODUCT: '#bfeeb7',
   FAC: '#9cc9cc',
   EVENT: '#ffeb80',

@@ -3,9 +3,8 @@
  * only when this command runs, so that every other command starts as fast as before.
  */
 import { UsageError } from '../../errors.ts';
-import { parseStrategy, type AggregationStrategy } from '../../pipeline/index.ts';
 import type { CliIO, Command } from '../command.ts';
-import { parseFlags } from '../flags.ts';
+import { aggregationFlag, parseFlags } from '../flags.ts';
 import { num } from './train.ts';
 
 const help = `Usage: tokentag serve --model DIR [--port 8080] [--host 127.0.0.1] [options]
@@ -34,7 +33,8 @@ Options:
   --aggregation S        strategy for requests that name none: simple (default, as the
                          Inference API), first, average, max or none
   --max-batch N          at most N windows per model run (default 32); 1 turns batching off
-  --max-wait-ms N        how long a request waits for others to join its run (default 2)
+  --max-wait-ms N        how long a request may wait for others to join its run while the
+                         model is idle (default 0: requests gather while it is busy)
   --max-queue N          requests waiting for the model before new ones get 503 with
                          Retry-After (default 256)
   --timeout-ms N         answer 504 if a request is not answered within N ms (default 30000)
@@ -74,12 +74,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     threads: { type: 'string' },
   });
   if (v.model === undefined) throw new UsageError('--model DIR is required');
-  let strategy: AggregationStrategy;
-  try {
-    strategy = parseStrategy(v.aggregation);
-  } catch (e) {
-    throw new UsageError(`--aggregation: ${(e as Error).message}`);
-  }
+  const strategy = aggregationFlag(v.aggregation);
   const port = num('port', v.port, 'int')!;
   if (port < 0 || port > 65535) throw new UsageError(`--port must be from 0 to 65535, got '${v.port}'`);
   const maxWaitMs = num('max-wait-ms', v['max-wait-ms'], 'float');
