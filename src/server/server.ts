@@ -17,6 +17,7 @@ import { pipeline, type AggregationStrategy, type TokenClassificationPipeline } 
 import { Batcher } from './batcher.ts';
 import { ServerMetrics, type RouteLabel } from './metrics.ts';
 import { parseInferenceRequest, parseJsonBody, type InferenceRequest } from './request.ts';
+import { VIEWER_HTML } from './viewer-page.ts';
 
 export interface ServeOptions {
   /**
@@ -75,11 +76,10 @@ export interface TokentagServer {
 
 const DEFAULTS = { host: '127.0.0.1', port: 8080, maxBatch: 32, maxWaitMs: 0, maxQueue: 256, timeoutMs: 30_000, maxBodyBytes: 1 << 20 };
 
-/** The files of the viewer page, read once. */
-const ASSETS: Record<string, { file: URL; type: string }> = {
-  '/': { file: new URL('./viewer.html', import.meta.url), type: 'text/html; charset=utf-8' },
-  '/viewer.js': { file: new URL('./viewer.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
-  '/render.js': { file: new URL('../web/render.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+/** The viewer page's scripts, served as they are (plain JavaScript, carried into the build by allowJs). */
+const SCRIPTS: Record<string, URL> = {
+  '/viewer.js': new URL('./viewer.js', import.meta.url),
+  '/render.js': new URL('../web/render.js', import.meta.url),
 };
 const PAGE_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -116,7 +116,8 @@ export async function serve(options: ServeOptions): Promise<TokentagServer> {
   const log = o.log ?? jsonLog;
   const name = o.name ?? (typeof o.model === 'string' ? servedModelName(o.model) : 'model');
   const defaultStrategy = o.aggregationStrategy ?? 'simple';
-  const assets = Object.fromEntries(Object.entries(ASSETS).map(([k, a]) => [k, { body: fs.readFileSync(a.file), type: a.type }]));
+  const assets: Record<string, { body: Buffer; type: string }> = { '/': { body: Buffer.from(VIEWER_HTML), type: 'text/html; charset=utf-8' } };
+  for (const [k, file] of Object.entries(SCRIPTS)) assets[k] = { body: fs.readFileSync(file), type: 'text/javascript; charset=utf-8' };
   const keyDigest = o.apiKey !== undefined ? sha256(o.apiKey) : undefined;
 
   let state: 'loading' | 'ready' | 'draining' = 'loading';

@@ -1,4 +1,9 @@
-<!doctype html>
+/**
+ * The entity viewer page (`GET /`): a form, the entities drawn by web/render.js, the JSON beside
+ * them; its script is viewer.js. A module rather than an .html file so that the compiled package
+ * carries it without a copy step.
+ */
+export const VIEWER_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -74,3 +79,4 @@
 <script type="module" src="viewer.js"></script>
 </body>
 </html>
+`;
