@@ -13,6 +13,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RequestError, TokentagError } from '../errors.ts';
+import type { HubOptions } from '../hub/settings.ts';
 import { pipeline, type AggregationStrategy, type TokenClassificationPipeline } from '../pipeline/index.ts';
 import { Batcher } from './batcher.ts';
 import { ServerMetrics, type RouteLabel } from './metrics.ts';
@@ -21,11 +22,13 @@ import { VIEWER_HTML } from './viewer-page.ts';
 
 export interface ServeOptions {
   /**
-   * A model directory (as `pipeline()` takes it), or a pipeline already loaded (the server then
-   * leaves disposing it to the caller).
+   * A model directory or Hugging Face Hub id (as `pipeline()` takes it), or a pipeline already
+   * loaded (the server then leaves disposing it to the caller).
    */
   model: string | TokenClassificationPipeline;
-  /** The name `POST /models/{name}` answers to. Default: the directory's base name. */
+  /** Hub settings for a model id (cache, token, offline, download progress). */
+  hub?: HubOptions;
+  /** The name `POST /models/{name}` answers to. Default: the directory's base name, or the Hub id. */
   name?: string;
   /** Default 127.0.0.1 (loopback only). */
   host?: string;
@@ -150,6 +153,7 @@ export async function serve(options: ServeOptions): Promise<TokentagServer> {
       ? await pipeline('token-classification', {
           model: o.model,
           batchSize: o.maxBatch,
+          ...(o.hub !== undefined ? { hub: o.hub } : {}),
           ...(o.sessions !== undefined ? { sessions: o.sessions } : {}),
           ...(o.intraOpNumThreads !== undefined ? { intraOpNumThreads: o.intraOpNumThreads } : {}),
         })

@@ -5,11 +5,13 @@
 import { UsageError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
 import { aggregationFlag, parseFlags } from '../flags.ts';
+import { cliHubOptions } from '../hub.ts';
 import { num } from './train.ts';
 
-const help = `Usage: tokentag serve --model DIR [--port 8080] [--host 127.0.0.1] [options]
+const help = `Usage: tokentag serve --model DIR|ID [--port 8080] [--host 127.0.0.1] [options]
 
-Serves the token classifier in DIR over HTTP, speaking the Hugging Face Inference API for
+Serves a token classifier (a model directory, or a Hugging Face Hub id such as
+dslim/bert-base-NER, fetched into the Hub cache) over HTTP, speaking the Hugging Face Inference API for
 token classification, so that its clients (@huggingface/inference, huggingface_hub's
 InferenceClient, curl) work unchanged. Concurrent requests are gathered into one model run
 (dynamic batching). Texts longer than the model's maximum length are read in overlapping
@@ -25,9 +27,10 @@ Endpoints:
   GET /metrics                Prometheus metrics
 
 Options:
-  --model DIR            the model directory (config.json with id2label, weights or
-                         onnx/model.onnx, and a tokenizer)
-  --name NAME            the name POST /models/NAME answers to (default: the directory's name)
+  --model DIR|ID         the model directory (config.json with id2label, weights or
+                         onnx/model.onnx, and a tokenizer) or a Hub id (as for predict)
+  --name NAME            the name POST /models/NAME answers to (default: the directory's
+                         name, or the Hub id)
   --host HOST            address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --port N               default 8080; 0 picks a free port (the log says which)
   --aggregation S        strategy for requests that name none: simple (default, as the
@@ -73,7 +76,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     sessions: { type: 'string' },
     threads: { type: 'string' },
   });
-  if (v.model === undefined) throw new UsageError('--model DIR is required');
+  if (v.model === undefined) throw new UsageError('--model DIR|ID is required');
   const strategy = aggregationFlag(v.aggregation);
   const port = num('port', v.port, 'int')!;
   if (port < 0 || port > 65535) throw new UsageError(`--port must be from 0 to 65535, got '${v.port}'`);
@@ -89,6 +92,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const { serve } = await import('../../server/index.ts');
   const server = await serve({
     model: v.model,
+    hub: cliHubOptions(io),
     ...(v.name !== undefined ? { name: v.name } : {}),
     host: v.host,
     port,
