@@ -275,6 +275,19 @@ describe('tokentag serve: operations', () => {
     assert.equal(sampleValue(await scrape(s), 'tokentag_queue_depth'), 0);
   });
 
+  it('a client that goes away leaves the queue (its request is never run) and is counted as 499', async () => {
+    const s = await another({ maxWaitMs: 60_000, maxBatch: 64 });
+    const u = new URL(s.url);
+    const req = http.request({ host: u.hostname, port: u.port, method: 'POST', path: '/', headers: { 'Content-Type': 'application/json' } });
+    req.on('error', () => {});
+    req.end(JSON.stringify({ inputs: 'Paris' }));
+    await until(async () => sampleValue(await scrape(s), 'tokentag_queue_depth') === 1);
+    req.destroy();
+    await until(async () => sampleValue(await scrape(s), 'tokentag_queue_depth') === 0);
+    await until(async () => (await scrape(s)).get('tokentag_requests_total')!.samples.some((m) => m.labels.status === '499'));
+    assert.equal(sampleValue(await scrape(s), 'tokentag_batch_requests_count'), 0, 'nothing was run');
+  });
+
   it('a failing model run gets 500 for the request that caused it only; the others in its run are answered, and the server keeps serving', async () => {
     const poison = ner.tokenizer.tokenToId('Berlin')!;
     const failing = {
