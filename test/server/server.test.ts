@@ -7,7 +7,7 @@ import path from 'node:path';
 import { InferenceClient, tokenClassification } from '@huggingface/inference';
 import { pipeline, type CallOptions, type TokenClassificationPipeline } from '../../src/index.ts';
 import { serve, type LogRecord, type ServeOptions, type TokentagServer } from '../../src/server/index.ts';
-import { makeNerModel } from '../helpers/ner-model.ts';
+import { makeTinyModel } from '../helpers/tiny-model.ts';
 import { parsePrometheusText, sampleValue, type Family } from '../helpers/prometheus.ts';
 
 let root = '';
@@ -20,7 +20,7 @@ const extra: TokentagServer[] = [];
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-server-'));
-  dir = await makeNerModel(root, 'ner-model');
+  dir = await makeTinyModel(path.join(root, 'ner-model'));
   ner = await pipeline('ner', { model: dir });
   server = await serve({ model: dir, port: 0, maxWaitMs: 20, log: (r) => logs.push(r) });
   await server.ready;

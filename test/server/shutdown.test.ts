@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { makeNerModel } from '../helpers/ner-model.ts';
+import { makeTinyModel } from '../helpers/tiny-model.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus.ts';
 import { pipeline, type TokenClassificationPipeline } from '../../src/index.ts';
 
@@ -19,7 +19,7 @@ const children = new Set<ChildProcess>();
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-serve-cli-'));
-  dir = await makeNerModel(root, 'model');
+  dir = await makeTinyModel(path.join(root, 'model'));
   ner = await pipeline('ner', { model: dir, aggregationStrategy: 'simple' });
 });
 after(async () => {

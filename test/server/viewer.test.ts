@@ -12,7 +12,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serve, type TokentagServer } from '../../src/server/index.ts';
 import { entityColour } from '../../src/web/render.js';
-import { makeNerModel } from '../helpers/ner-model.ts';
+import { makeTinyModel } from '../helpers/tiny-model.ts';
 
 function findChromium(): string | undefined {
   for (const name of ['chromium', 'chromium-browser']) {
@@ -36,7 +36,7 @@ let browser: Browser;
 before(async () => {
   if (skip) return;
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-viewer-'));
-  server = await serve({ model: await makeNerModel(root, 'viewer-model'), port: 0, log: () => {} });
+  server = await serve({ model: await makeTinyModel(path.join(root, 'viewer-model')), port: 0, log: () => {} });
   await server.ready;
   browser = await chromium.launch({
     executablePath: executable,
