@@ -4,8 +4,8 @@
  *   npx tsx bench/serve.ts [--requests 1000] [--time-limit 30] [--clients 1,8,64] [--rounds 2]
  *                          [--hidden 256 --layers 4] [--max-wait-ms 0]
  *
- * Two servers are started as child processes (`bin/tokentag.js serve`, default options, logs
- * to a file): one with dynamic batching (`--max-batch 32`), one without (`--max-batch 1`:
+ * Two servers are started as child processes (`bin/tokentag.js serve`, i.e. the build in dist/:
+ * run `npm run build` after changing the sources; default options, logs to a file): one with dynamic batching (`--max-batch 32`), one without (`--max-batch 1`:
  * each request runs alone, two at a time on the two ONNX Runtime sessions). This process is the
  * load: for each number of concurrent clients, each client sends one-sentence requests
  * (`{"inputs": "…"}`, strategy simple) over a keep-alive connection, the next as soon as its
