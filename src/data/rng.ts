@@ -105,3 +105,10 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
 export function permutation(n: number, rng: Rng): number[] {
   return shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
 }
+
+/** FNV-1a (32 bits) of a string's UTF-16 code units: a stable hash for sorting and bucketing entries. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -235,7 +235,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     tokenizer = await newVocab(vocabSizeFlag ?? preset.vocabSize);
     config = createConfig('bert', { ...preset.config, vocab_size: tokenizer.vocabSize, id2label: labels });
     params = architectureFor(config).init(config, seed);
-    trainingDefaults = preset.training;
+    trainingDefaults = { ...preset.training, ...data.trainingDefaults };
     say(`model: ${preset.name} (${preset.description}), from scratch`);
   } else if (model.kind === 'config') {
     if (model.hasTokenizer) {
@@ -246,7 +246,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     if (!model.hasTokenizer) raw.vocab_size = tokenizer.vocabSize;
     config = withLabels(parseConfig(raw, `${model.dir}/config.json`), labels);
     params = architectureFor(config).init(config, seed);
-    trainingDefaults = FROM_SCRATCH_TRAINING;
+    trainingDefaults = { ...FROM_SCRATCH_TRAINING, ...data.trainingDefaults };
     say(`model: ${model.dir}: config.json without weights: training a ${config.modelType} from scratch with this config`);
   } else {
     tokenizer = resumeTokenizer ?? (await loadTokenizer(model.dir));
