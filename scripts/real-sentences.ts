@@ -14,6 +14,8 @@ import { writeFileAtomic } from '../src/io/atomic.ts';
 export const REAL_SENTENCES_DIR = fileURLToPath(new URL('../examples/real-sentences/', import.meta.url));
 
 export interface MarkedSentence {
+  /** The sentence as a user would type it (the markup removed). */
+  readonly text: string;
   readonly words: string[];
   readonly tags: string[];
 }
@@ -41,7 +43,7 @@ export function parseMarkedSentence(line: string): MarkedSentence {
   }
   plain(line.slice(at));
   if (/[[\]]/.test(words.join(''))) throw new Error(`unbalanced entity markup in: ${line}`);
-  return { words, tags };
+  return { text: line.replace(ENTITY, '$2'), words, tags };
 }
 
 /** The sentences of `sentences.md` (the lines after the `<!-- sentences -->` marker). */

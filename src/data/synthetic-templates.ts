@@ -119,6 +119,12 @@ const SPORT = [
   '{CLUB} have sacked their manager {FULL} after {NUM} games .',
   '{FULL} and {FULL} will meet in the semi-final on {DAY} .',
   'The <marathon|race|match> in {CITY} was cancelled because of the heat .',
+  'Did you watch the {EVENT} last night ?',
+  '{FULL} won <her|his> first {EVENT} title in {YEAR} .',
+  'The {EVENT} will return to {CITY} in {YEAR} .',
+  'Tickets for the {EVENT} sold out in {NUM} minutes .',
+  '{FULL} beat {FULL} in the {EVENT} final .',
+  'The {CLUB} lost to the {CLUB} {SCORE} on {DAY} night .',
 ];
 
 const TRAVEL = [
@@ -255,12 +261,77 @@ const PLAIN = [
   'The temperature fell to {NUM} degrees on {DAY} night .',
   'Every {DAY} we buy a {adj} {noun} .',
   'Chapter {NUM} : The {adj} {noun}',
-  'Monday and Tuesday were cold , but Wednesday was warm .',
-  'The Queen and the King visited the Museum of Modern Art .',
+  '{DAY} and {DAY} were <cold|wet|windy> , but {DAY} was <warm|sunny|dry> .',
+  'The Queen and the King visited the <Museum of Modern Art|new hospital|old harbour> on {DAY} .',
+];
+
+/** Subjects and objects of every type around the same verbs: the name, not its position, tells the type. */
+const ACTORS = [
+  '{FULL} <praised|criticised|thanked|accused|sued|warned|supported|met> {COMPANY} <over|for|about> its {noun} .',
+  '{COMPANY} <praised|criticised|thanked|accused|sued|warned|supported> {FULL} <over|for|about> the {noun} .',
+  '{AGENCY} <praised|criticised|thanked|warned|supported> {COUNTRY} for its {adj} {noun} .',
+  '{COUNTRY} <praised|criticised|thanked|accused|warned> {AGENCY} <over|for> the {noun} .',
+  '{CITY} <welcomed|rejected|approved> the plan , {TITLED} said .',
+  '{PER} <visited|left|reached|toured> {LOC} <on {DAY}|last week|in {MONTH}> .',
+  '{ORG} <visited|left|entered|quit> {COUNTRY} in {YEAR} .',
+  '{FULL} said {COMPANY} would <open|close|sell> its office in {CITY} .',
+  '{FULL} said on {DAY} that {COUNTRY} would <join|leave> {AGENCY} .',
+  '{FIRST} said {FIRST} was <late|right|wrong|tired> .',
+  '{LAST} said {ORG} had <lost|won|made> {MONEY} .',
+  '{FULL} thanked {FULL} and {FULL} for their help .',
+  '{COMPANY} , {COMPANY} and {COMPANY} all <gained|lost> ground on {DAY} .',
+  '{NAT} and {NAT} <companies|leaders|fans|students> <met|gathered|protested> in {CITY} .',
+  'The {NAT} <president|chancellor|minister|team|company|embassy> <said|announced|denied> <that|on {DAY}> the {noun} was {adj} .',
+  'She teaches {LANG} at a school in {CITY} .',
+  'He teaches {LANG} at {UNI} .',
+  '{FULL} speaks {LANG} , {LANG} and {LANG} .',
+];
+
+/** Family, friends and colleagues: first names after ordinary nouns. */
+const PEOPLE = [
+  'My <sister|brother|cousin|friend|neighbour|colleague|boss|son|daughter|wife|husband> {FIRST} <lives|works|studies> in {CITY} .',
+  '{FIRST} runs a small <bakery|shop|cafe|garage> in {CITY} with his <sister|brother|wife> {FIRST} .',
+  '{FIRST} runs a small <bakery|shop|cafe|garage> in {CITY} with her <sister|brother|husband> {FIRST} .',
+  'I went to {CITY} with my <friend|uncle|aunt|grandmother> {FIRST} .',
+  'Our <teacher|doctor|manager|neighbour> , {TITLED} , <retired|left|moved to {CITY}> last year .',
+  'This is my <friend|colleague|partner> {FULL} from {COMPANY} .',
+  '{FIRST} is a {job} from {CITY} who works for {COMPANY} .',
+  '{FULL} , a <lawyer|doctor|teacher|nurse|engineer|student|farmer> from {CITY} , joined {ORG} in {YEAR} .',
+  '{FULL} works as <a|an> {job} <manager|analyst|engineer|officer> for {COMPANY} in {CITY} .',
+];
+
+/** Ordinary nouns where names often stand: after at, for, from, in, with. */
+const ORDINARY = [
+  'I left my <keys|phone|bag|jacket> at the {noun} near the <station|park|bridge|school> .',
+  '<She|He|My mother|My father|Our neighbour> works as a <nurse|cleaner|doctor|porter|cook> at the <local|old|new|big> <hospital|school|library|hotel|airport> .',
+  '<He|She|My uncle|My friend> works as an <engineer|accountant|editor|electrician|architect> for a <small|large|local|family> <company|firm|business|charity> in the <city|town|village|suburbs> .',
+  'They reported strong sales in the {adj} {noun} market .',
+  'We met at a {noun} in the old town .',
+  'The {noun} from the {adj} {noun} arrived on {DAY} .',
+  'Our {noun} team will give the <keynote|talk|workshop|demo> at the <conference|meeting|fair|summit> .',
+  'The new {noun} is made in a <factory|workshop|plant> near the <river|coast|border|airport> .',
+  'My <brother|sister|aunt|cousin> runs a {noun} shop with <his|her> <sister|brother|wife|husband|son> .',
+  'The school is next to the {noun} on the main road .',
+  'Can you bring the {noun} to the office tomorrow ?',
+  'The company said the {noun} would be ready next week .',
+  'The <president|owner|captain|coach> of the <club|team|union|band> thanked the <fans|players|members|voters> .',
+  'The minister for {noun} resigned after the vote .',
+  'The <chancellor|minister|king|queen|mayor> met the <president|governor|ambassador|bishop> at the <summit|palace|airport|conference> .',
+  'The university will open a new {noun} in the autumn .',
+  'The police found the {noun} in a car park .',
+  'The <bank|central bank|lender> <raised|cut|kept> interest rates <for the third time this year|on {DAY}|in {MONTH}> .',
+  '<Fans|Millions|Families> watched the <final|match|debate|launch> in <bars|homes|squares> across the <country|region|continent> .',
+  'The <government|state|city> plans to sell its stake in the <airline|bank|port|railway|utility> .',
+  'Students at the university protested on {DAY} .',
+  'We stayed two nights at a {adj} hotel by the sea .',
+  'The {job} manager left the company after {NUM} years .',
+  'Our {noun} will be closed from {DATE} to {DATE} .',
+  'The <festival|fair|market|circus> returns to the <park|square|harbour|stadium> next <summer|spring|year|month> .',
+  'The street was closed after the {noun} fell .',
 ];
 
 /** All patterns, with the register each belongs to (for counting). */
-export const TEMPLATE_SETS = { news: NEWS, business: BUSINESS, sport: SPORT, travel: TRAVEL, chat: CHAT, info: INFO, questions: QUESTIONS, plain: PLAIN } as const;
+export const TEMPLATE_SETS = { news: NEWS, business: BUSINESS, sport: SPORT, travel: TRAVEL, chat: CHAT, info: INFO, questions: QUESTIONS, plain: PLAIN, actors: ACTORS, people: PEOPLE, ordinary: ORDINARY } as const;
 
 /** Opening clauses; the first word is capitalised and the sentence's own first word is lowered if it is an ordinary word. */
 export const OPENERS = [

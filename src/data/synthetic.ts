@@ -94,14 +94,27 @@ const CLUB_PREFIXES = ['FC', 'Real', 'Sporting', 'Inter', 'Dynamo', 'AC', 'Olymp
 const MEDIA_SUFFIXES = ['Times', 'Post', 'Herald', 'Tribune', 'Gazette', 'Daily News', 'Chronicle', 'Journal', 'Observer', 'Radio', 'TV', 'Express'];
 const PARTY_SHAPES = ['{NAT} Labour Party', '{NAT} Socialist Party', "{NAT} People's Party", '{NAT} National Party', '{NAT} Green Party', 'Democratic Party of {COUNTRY}', '{COUNTRY} First', '{NAT} Liberal Party', '{NAT} Conservative Party'];
 const ORG_SHAPES = [
-  'University of {CITY}', '{CITY} University', '{CITY} State University', '{LAST} College', '{CITY} Institute of Technology', 'Technical University of {CITY}',
+  'University of {CITY}', '{CITY} University', '{LAST} University', '{CITY} State University', '{LAST} College', '{CITY} Institute of Technology', 'Technical University of {CITY}',
   '{CITY} City Council', '{CITY} Police Department', '{COUNTRY} Football Association', 'Bank of {COUNTRY}', '{NAT} Central Bank', '{NAT} Red Cross',
   'National Bank of {COUNTRY}', '{LAST} Foundation', '{LAST} Institute', '{CITY} Chamber of Commerce', '{CITY} General Hospital', "St {FIRST}'s Hospital",
   '{CITY} Symphony Orchestra', '{LAST} Trust', '{COUNTRY} Ministry of Health', '{NAT} Space Agency', '{CITY} Airport Authority', '{CITY} Zoo',
 ];
 const AGENCY_SHAPES = ['{COUNTRY} Ministry of Health', '{NAT} Space Agency', '{CITY} Police Department', '{CITY} City Council', '{NAT} Red Cross', 'National Bank of {COUNTRY}', '{NAT} Central Bank', '{LAST} Foundation'];
-const PLACE_SHAPES = ['{LAST} Street', '{LAST} Avenue', '{LAST} Road', 'Lake {LAST}', 'Mount {LAST}', '{CITY} Airport', '{CITY} Central Station', '{LAST} Park', '{LAST} Square', '{LAST} Bridge', '{CITY} Bay', '{LAST} Hill', 'Port {LAST}', '{LAST} Island'];
-const EVENT_SHAPES = ['{CITY} Marathon', '{CITY} Open', '{CITY} Film Festival', '{CITY} Jazz Festival', '{NAT} Grand Prix', '{COUNTRY} Open', '{CITY} Book Fair', '{CITY} Motor Show', '{CITY} Summit', '{NAT} Cup', '{CITY} Biennale'];
+const PLACE_SHAPES = [
+  '{LAST} Street', '{LAST} Avenue', '{LAST} Road', '{ORDINAL} Street', '{ORDINAL} Avenue', 'Lake {LAST}', 'Mount {LAST}', '{CITY} Airport', '{CITY} Central Station',
+  '{LAST} Park', '{LAST} Square', '{LAST} Bridge', '{CITY} Bay', '{LAST} Hill', 'Port {LAST}', '{LAST} Island', '{LAST} Building', '{LAST} Tower',
+  '{CITY} Cathedral', '{LAST} Palace', '{LAST} Stadium', '{CITY} Castle', '{LAST} Center', '{CITY} Coast', '{LAST} Valley', '{CITY} Harbour',
+];
+const EVENT_SHAPES = [
+  '{CITY} Marathon', '{CITY} Open', '{NAT} Open', '{CITY} Film Festival', '{CITY} Jazz Festival', '{NAT} Grand Prix', '{COUNTRY} Open', '{CITY} Book Fair',
+  '{CITY} Motor Show', '{CITY} Summit', '{NAT} Cup', '{CITY} Biennale', '{LAST} Cup', '{LAST} Trophy', '{LAST} Prize', '{LAST} Awards', '{CITY} Games',
+  '{NAT} Games', 'World {WORD} Championship', 'World {WORD} Day', 'International {WORD} Day', '{WORD} Bowl', '{CITY} Festival', '{NAT} Festival', '{CITY} Classic',
+];
+/** Capitalised ordinary words inside event names ("World Youth Day"); shared by every split. */
+const EVENT_WORDS = ['Youth', 'Water', 'Health', 'Book', 'Music', 'Chess', 'Rowing', 'Cycling', 'Peace', 'Ocean', 'Food', 'Science', 'Poetry', 'Jazz', 'Sugar', 'Rose', 'Orange', 'Snow', 'Dance', 'Art'];
+/** A shape with one of these slots contains a name of the generator's tier. */
+const TIERED_PART = /\{(CITY|COUNTRY|NAT|FIRST|LAST)\}/;
+const ORDINALS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth', 'Ninth', 'Tenth'];
 const SYLLABLES = {
   onset: ['b', 'c', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'cr', 'tr', 'st', 'pl', 'qu', 'x', 'gr', 'fl', 'sh', 'th', 'w'],
   vowel: ['a', 'e', 'i', 'o', 'u', 'ai', 'eo', 'y', 'ia', 'ou'],
@@ -189,7 +202,13 @@ class Generator {
 
   /** Fills `{SLOT}`s of a name shape with names of this generator's tier. */
   shape(s: string): string {
-    return s.replace(/\{([A-Z]+)\}/g, (_, slot: string) => this.namePart(slot));
+    const fill = () => s.replace(/\{([A-Z]+)\}/g, (_, slot: string) => this.namePart(slot));
+    if (TIERED_PART.test(s)) return fill();
+    // Made of shared words only ("Third Avenue", "World Youth Day"): its hash decides its tier.
+    for (;;) {
+      const name = fill();
+      if (hashString(name) % 100 < 15 === this.#heldOut) return name;
+    }
   }
 
   namePart(slot: string): string {
@@ -204,6 +223,10 @@ class Generator {
         return this.list('firstNames');
       case 'LAST':
         return this.list('lastNames');
+      case 'WORD':
+        return this.pick(EVENT_WORDS);
+      case 'ORDINAL':
+        return this.pick(ORDINALS);
     }
     throw new Error(`unknown name-shape slot {${slot}}`);
   }
@@ -245,8 +268,18 @@ class Generator {
     return r < 0.6 ? full() : r < 0.85 ? first() : last();
   }
 
+  /** An invented acronym ("the KTG board"); its tier is decided by its hash. */
+  acronym(): string {
+    for (;;) {
+      let s = '';
+      for (let i = this.int(2, 4); i > 0; i--) s += String.fromCharCode(65 + this.#rng.nextInt(26));
+      if (hashString(s) % 100 < 15 === this.#heldOut) return s;
+    }
+  }
+
   company(): string {
     const r = this.#rng.nextFloat();
+    if (r < 0.07) return this.acronym();
     if (r < 0.4) return this.list('companies');
     if (r < 0.58) return `${this.list('lastNames')} ${this.pick(COMPANY_SUFFIXES)}`;
     if (r < 0.62) return `${this.list('lastNames')} & ${this.list('lastNames')}`;
@@ -271,7 +304,7 @@ class Generator {
       case 'COMPANY':
         return this.company();
       case 'UNI':
-        return this.chance(0.2) ? this.list('organisations') : this.shape(this.pick(ORG_SHAPES.slice(0, 6)));
+        return this.chance(0.2) ? this.list('organisations') : this.shape(this.pick(ORG_SHAPES.slice(0, 7)));
       case 'CLUB':
         return this.club();
       case 'PARTY':
@@ -282,6 +315,7 @@ class Generator {
         return this.chance(0.5) ? this.list('organisations') : this.shape(this.pick(AGENCY_SHAPES));
     }
     const r = this.#rng.nextFloat();
+    if (r < 0.04) return this.acronym();
     if (r < 0.5) return this.company();
     if (r < 0.65) return this.list('organisations');
     if (r < 0.85) return this.shape(this.pick(ORG_SHAPES));
@@ -386,7 +420,11 @@ class Generator {
         // The title is O, as in CoNLL-2003: "Dr. [Chen]", "President [Ana Silva]".
         out.push({ text: this.pick(TITLES) });
         out.push(this.entity(this.chance(0.5) ? 'LAST' : 'FULL')!);
-      } else out.push(this.entity(p.slot) ?? { text: this.plain(p.slot) });
+      } else {
+        // Organisations and events often take "the" ("the Red Cross", "the Lakers"); "the" stays O.
+        if (ARTICLE_SLOTS.has(p.slot) && this.chance(0.15) && !/\b(the|The|a|an|its|his|her|their)\s*$/.test(out.at(-1)?.text ?? '')) out.push({ text: 'the' });
+        out.push(this.entity(p.slot) ?? { text: this.plain(p.slot) });
+      }
     }
   }
 
@@ -443,6 +481,8 @@ class Generator {
     } else if (r2 < 0.13 && tokens.at(-1) === '.') tokens[tokens.length - 1] = '!';
   }
 }
+
+const ARTICLE_SLOTS = new Set(['ORG', 'AGENCY', 'CLUB', 'MEDIA', 'PARTY', 'UNI', 'EVENT']);
 
 const ENTITY_SLOTS: Readonly<Record<string, EntityType>> = {
   PER: 'PER', FULL: 'PER', FIRST: 'PER', LAST: 'PER', TITLED: 'PER',
