@@ -35,11 +35,12 @@ const captured = (): { io: { out: (t: string) => void; err: (t: string) => void 
 
 let modelDir = values.model;
 if (modelDir === undefined) {
-  modelDir = join(mkdtempSync(join(tmpdir(), 'tokentag-main-job-')), 'model');
+  const given = trainFlags.indexOf('--output-dir');
+  modelDir = given >= 0 ? trainFlags[given + 1] : join(mkdtempSync(join(tmpdir(), 'tokentag-main-job-')), 'model');
   const cap = captured();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const rc = await main(['train', '--output-dir', modelDir, '--json', ...trainFlags], cap.io);
+  const rc = await main(['train', ...(given >= 0 ? [] : ['--output-dir', modelDir]), '--json', ...trainFlags], cap.io);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (rc !== 0) {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticConll } from '../../src/data/synthetic.ts';
+import { SYNTHETIC_DEFAULT_SIZES, writeSyntheticConll } from '../../src/data/synthetic.ts';
 import { TokentagError } from '../../src/errors.ts';
 import { DEFAULT_PRESET, MODEL_PRESETS, presetNames } from '../../src/train/presets.ts';
-import { labelNamesOf, requireSplit, resolveDataset, resolveModel } from '../../src/train/resolve.ts';
+import { labelNamesOf, requireSplit, resolveDataset, resolveModel, SYNTHETIC_TRAINING } from '../../src/train/resolve.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'models');
 const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-resolve-'));
@@ -67,12 +67,15 @@ test('resolveDataset: none → the synthetic corpus; a directory; a missing path
   const s = await resolveDataset(undefined);
   assert.ok(s.synthetic);
   assert.deepEqual(s.dataset.names, ['train', 'validation', 'test']);
-  assert.equal(s.dataset.get('train').length, 3000);
-  assert.match(s.description, /synthetic/);
+  assert.equal(s.dataset.get('train').length, SYNTHETIC_DEFAULT_SIZES.train);
+  assert.match(s.description, /synthetic.*8000 \/ 500 \/ 500/);
+  // the main job's schedule: fewer passes over a larger corpus than the presets' twelve
+  assert.deepEqual(s.trainingDefaults, SYNTHETIC_TRAINING);
 
   const dir = join(root, 'data');
   await writeSyntheticConll(dir, { train: 5, validation: 2, test: 2 });
   const d = await resolveDataset(dir);
+  assert.equal(d.trainingDefaults, undefined);
   assert.deepEqual(d.dataset.names, ['train', 'validation', 'test']);
   assert.equal(labelNamesOf(d.dataset, 'ner_tags')[0], 'O');
   assert.throws(() => labelNamesOf(d.dataset, 'pos_tags'), /label column 'pos_tags'.*ner_tags.*--label-column/);
