@@ -45,7 +45,7 @@ export interface SyntheticOptions {
   readonly test?: number;
 }
 
-export const SYNTHETIC_DEFAULT_SIZES = Object.freeze({ train: 8000, validation: 500, test: 500 });
+export const SYNTHETIC_DEFAULT_SIZES = Object.freeze({ train: 16000, validation: 500, test: 500 });
 
 export type LexiconList = keyof typeof LEXICON;
 

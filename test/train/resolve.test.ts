@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SYNTHETIC_DEFAULT_SIZES, writeSyntheticConll } from '../../src/data/synthetic.ts';
 import { TokentagError } from '../../src/errors.ts';
 import { DEFAULT_PRESET, MODEL_PRESETS, presetNames } from '../../src/train/presets.ts';
-import { labelNamesOf, requireSplit, resolveDataset, resolveModel, SYNTHETIC_TRAINING } from '../../src/train/resolve.ts';
+import { labelNamesOf, requireSplit, resolveDataset, resolveModel } from '../../src/train/resolve.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'models');
 const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-resolve-'));
@@ -68,14 +68,16 @@ test('resolveDataset: none → the synthetic corpus; a directory; a missing path
   assert.ok(s.synthetic);
   assert.deepEqual(s.dataset.names, ['train', 'validation', 'test']);
   assert.equal(s.dataset.get('train').length, SYNTHETIC_DEFAULT_SIZES.train);
-  assert.match(s.description, /synthetic.*8000 \/ 500 \/ 500/);
-  // the main job's schedule: fewer passes over a larger corpus than the presets' twelve
-  assert.deepEqual(s.trainingDefaults, SYNTHETIC_TRAINING);
+  assert.match(s.description, /synthetic.*16000 \/ 500 \/ 500/);
+  // the main job's schedule: fewer passes over a larger corpus than the presets' twelve, no masked copy
+  assert.deepEqual(s.trainingDefaults, { numTrainEpochs: 3 });
+  assert.equal(s.wordDropout, 0);
 
   const dir = join(root, 'data');
   await writeSyntheticConll(dir, { train: 5, validation: 2, test: 2 });
   const d = await resolveDataset(dir);
   assert.equal(d.trainingDefaults, undefined);
+  assert.equal(d.wordDropout, undefined);
   assert.deepEqual(d.dataset.names, ['train', 'validation', 'test']);
   assert.equal(labelNamesOf(d.dataset, 'ner_tags')[0], 'O');
   assert.throws(() => labelNamesOf(d.dataset, 'pos_tags'), /label column 'pos_tags'.*ner_tags.*--label-column/);
