@@ -5,4 +5,5 @@ export * from './onnx.ts';
 export { grad, type GradOptions } from './autodiff/grad.ts';
 export * from './layers.ts';
 export * from './optim.ts';
+export * from './adamw.ts';
 export * from './runtime.ts';

@@ -1,33 +1,23 @@
 /**
- * The training runtime: owns the weights and the AdamW moments as `Float32Array`s and runs
- * the training graph(s) of `optim.ts` through onnxruntime-node.
+ * The training runtime: runs the training graph of `optim.ts` through onnxruntime-node and the
+ * optimizer of `adamw.ts` over the same buffers.
  *
- * Buffers: every updated tensor (weight, exp_avg, exp_avg_sq, and with accumulation the
- * gradient sums) has one `Float32Array`, made once. A step feeds it to ORT as the input and
- * passes the same memory as the pre-allocated output, so the update is written in place. That
- * is safe because each output is written by the last elementwise op of its parameter's update,
- * and every other reader of the input is an ancestor of that op (the update needs the global
- * gradient norm, hence every gradient, hence every use of every weight). A diverged step (loss
- * or gradient norm not finite) is the identity inside the graph (see `adamW`), so the last good
- * state survives it bit for bit. One set instead of two saves the model's size three times over
- * (weights and both moments): 1.3 GB for BERT-base.
+ * Buffers: every trainable tensor's weights, gradient and AdamW moments live in WebAssembly
+ * memory (`AdamWState`), each wrapped once in an `ort.Tensor`. A step feeds the weights (ONNX
+ * Runtime reads them in place) and passes the gradient views as pre-allocated outputs (ONNX
+ * Runtime writes them in place); then, if the loss and the gradient norm are finite, one fused
+ * WebAssembly pass clips and applies AdamW. A diverged step never reaches the optimizer, so the
+ * last good weights and moments survive it untouched.
  */
 import * as ort from 'onnxruntime-node';
 import { TokentagError } from '../errors.ts';
+import { type AdamWOptions, type ResolvedAdamW, AdamWState, adamwScalars, clipCoefficient, resolveAdamW, totalNorm } from './adamw.ts';
 import { type DType, type TensorData, sizeOf, tensor } from './dtype.ts';
 import type { Graph, Shape, Value } from './graph.ts';
 import { serializeModel } from './onnx.ts';
 import { DropoutMaskSource } from './dropout-masks.ts';
 import { collectGarbage } from './release.ts';
-import {
-  type AdamWOptions,
-  type EvalGraph,
-  type ModelFn,
-  type TrainingGraphs,
-  buildEvalGraph,
-  buildTrainingGraphs,
-  trainNames as N,
-} from './optim.ts';
+import { type EvalGraph, type ModelFn, type TrainingGraphs, buildEvalGraph, buildTrainingGraphs, trainNames as N } from './optim.ts';
 
 // ---- errors --------------------------------------------------------------------------------
 
@@ -74,8 +64,16 @@ export interface TrainingSessionOptions {
   seed?: number;
   /** Intra-op threads; default: ONNX Runtime chooses (one per physical core). */
   threads?: number;
+  /** Whether ONNX Runtime's intra-op threads spin while they wait for work (its `allow_spinning`); default: ONNX Runtime's (true). */
+  spinning?: boolean;
   /** Default `'cpu'`. `'cuda'` and `'webgpu'` need an onnxruntime-node build that has them. */
   executionProvider?: ExecutionProvider;
+  /**
+   * The most bytes of optimizer state (weights, gradients and both moments) one WebAssembly
+   * memory holds; default 4 GiB, the limit of a 32-bit memory. Larger models are split over
+   * several memories.
+   */
+  optimizerShardBytes?: number;
 }
 
 export interface StepOptions {
@@ -106,22 +104,12 @@ export interface EvalResult {
   outputs: Record<string, TensorData>;
 }
 
-/** Below this much fetched state per step, V8's own collections keep up and none is forced. */
+/** Below this many bytes of gradients fetched per step, V8's own collections keep up and none is forced. */
 const COLLECT_ABOVE_BYTES = 64 * 2 ** 20;
 
 // ---- buffers -------------------------------------------------------------------------------
 
-/** One tensor's `Float32Array` and the ORT tensor over it, made once and updated in place. */
-class StateBuffer {
-  readonly array: Float32Array;
-  readonly tensor: ort.Tensor;
-  constructor(readonly dims: readonly number[]) {
-    this.array = new Float32Array(sizeOf(dims));
-    this.tensor = new ort.Tensor('float32', this.array, dims);
-  }
-}
-
-/** A float32 scalar tensor reused for every run (lr, step, loss, grad norm …). */
+/** A float32 scalar tensor reused for every run (loss scale, loss …). */
 function scalarSlot(): { data: Float32Array; tensor: ort.Tensor } {
   const data = new Float32Array(1);
   return { data, tensor: new ort.Tensor('float32', data, []) };
@@ -187,11 +175,18 @@ export function checkBatch(declared: readonly Value[], batch: TensorBatch, what:
   return out;
 }
 
-async function createSession(graph: Graph, opts: { threads?: number; ep: ExecutionProvider }): Promise<ort.InferenceSession> {
+interface SessionSettings {
+  readonly threads?: number;
+  readonly spinning?: boolean;
+  readonly ep: ExecutionProvider;
+}
+
+async function createSession(graph: Graph, opts: SessionSettings): Promise<ort.InferenceSession> {
   const { model } = serializeModel(graph);
   // ORT's own log lines would repeat errors that are rethrown with the graph and step named.
   const so: ort.InferenceSession.SessionOptions = { executionProviders: [opts.ep], graphOptimizationLevel: 'all', logSeverityLevel: 4 };
   if (opts.threads !== undefined) so.intraOpNumThreads = opts.threads;
+  if (opts.spinning !== undefined) so.extra = { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } };
   // Per-node timings as Chrome trace JSON, for finding where a step's time goes.
   const profile = process.env.TOKENTAG_ORT_PROFILE;
   if (profile) Object.assign(so, { enableProfiling: true, profileFilePrefix: `${profile}-${graph.name}` });
@@ -222,10 +217,18 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
+
 // ---- the session ---------------------------------------------------------------------------
 
+/** A trainable tensor: its views in WebAssembly memory, wrapped once for ONNX Runtime. */
+interface TrainableBuffers {
+  readonly param: ort.Tensor;
+  readonly grad: ort.Tensor;
+}
+
 /**
- * Trains a model written as a {@link ModelFn} with AdamW, the whole step in ONNX Runtime.
+ * Trains a model written as a {@link ModelFn} with AdamW: forward and backward passes in ONNX
+ * Runtime, clipping and AdamW in WebAssembly, over buffers they share.
  *
  *     const s = await TrainingSession.create({ params, model, adamw: { weightDecay: 0.01 } });
  *     const { loss, gradNorm } = await s.step(batch, { lr: 5e-5 });
@@ -244,54 +247,55 @@ export class TrainingSession {
   readonly accumulationSteps: number;
 
   private readonly dims = new Map<string, readonly number[]>();
-  private readonly params = new Map<string, StateBuffer>();
-  private readonly expAvg = new Map<string, StateBuffer>();
-  private readonly expAvgSq = new Map<string, StateBuffer>();
-  /** Frozen parameters and their (unchanging) moments: one buffer each. */
+  private readonly buffers = new Map<string, TrainableBuffers>();
+  /** Frozen parameters and their (unchanging, zero) moments: one buffer each. */
   private readonly fixed = new Map<string, { param: ort.Tensor; expAvg: Float32Array; expAvgSq: Float32Array }>();
-  private readonly gradSums = new Map<string, StateBuffer>();
   private steps = 0;
-  /** Bytes of weights and moments fetched per step: what the binding copies each time. */
-  private readonly stateBytes: number;
+  /** Bytes of gradients fetched per step: what the binding copies each time. */
+  private readonly gradBytes: number;
   private busy = false;
   private readonly verified = new Set<string>();
   private readonly copyOutputs = new Set<string>();
-  private readonly lr = scalarSlot();
-  private readonly stepInput = scalarSlot();
   private readonly lossScale = scalarSlot();
   private readonly lossOut = scalarSlot();
-  private readonly normOut = scalarSlot();
+  private readonly squaresOut: { data: Float32Array; tensor: ort.Tensor };
   private readonly training = new ort.Tensor('bool', Uint8Array.of(1), []);
   private readonly evalSessions = new Map<string, Promise<{ graph: EvalGraph; session: ort.InferenceSession }>>();
   /** Draws the dropout masks each (micro-)batch feeds; undefined when the model has no dropout. */
   private readonly masks: DropoutMaskSource | undefined;
+  private readonly adam: ResolvedAdamW;
+  private readonly accumulates: boolean;
 
   private constructor(
     private readonly opts: TrainingSessionOptions,
     graphs: TrainingGraphs,
-    private readonly sessions: { fused?: ort.InferenceSession; gradient?: ort.InferenceSession; apply?: ort.InferenceSession },
+    private readonly session: ort.InferenceSession,
+    private readonly state_: AdamWState,
   ) {
     this.paramNames = [...opts.params.keys()];
     this.trainable = graphs.trainable;
     this.frozen = graphs.frozen;
     this.batchInputs = graphs.batchInputs;
     this.accumulationSteps = opts.accumulationSteps ?? 1;
+    this.accumulates = graphs.accumulates;
+    this.adam = resolveAdamW(opts.adamw);
     for (const [name, t] of opts.params) this.dims.set(name, [...t.dims]);
     for (const name of graphs.trainable) {
       const dims = this.dims.get(name)!;
-      this.params.set(name, new StateBuffer(dims));
-      this.expAvg.set(name, new StateBuffer(dims));
-      this.expAvgSq.set(name, new StateBuffer(dims));
-      if (this.accumulationSteps > 1) this.gradSums.set(name, new StateBuffer(dims));
+      this.buffers.set(name, {
+        param: new ort.Tensor('float32', state_.param(name), dims),
+        grad: new ort.Tensor('float32', state_.grad(name), dims),
+      });
     }
     for (const name of graphs.frozen) {
       const dims = this.dims.get(name)!;
       const n = sizeOf(dims);
-      const data = new Float32Array(n);
-      this.fixed.set(name, { param: new ort.Tensor('float32', data, dims), expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) });
+      this.fixed.set(name, { param: new ort.Tensor('float32', new Float32Array(n), dims), expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) });
     }
     for (const [name, t] of opts.params) this.paramArray(name).set(t.data);
-    this.stateBytes = graphs.trainable.reduce((n, p) => n + 3 * 4 * sizeOf(this.dims.get(p)!), 0);
+    const squares = new Float32Array(graphs.trainable.length);
+    this.squaresOut = { data: squares, tensor: new ort.Tensor('float32', squares, [squares.length]) };
+    this.gradBytes = graphs.trainable.reduce((n, p) => n + 4 * sizeOf(this.dims.get(p)!), 0);
     this.masks = graphs.dropoutMasks.length > 0 ? new DropoutMaskSource(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
   }
 
@@ -305,19 +309,20 @@ export class TrainingSession {
     if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
       throw new EngineRuntimeError(`threads must be a positive integer, got ${opts.threads}`);
     }
+    const adam = resolveAdamW(opts.adamw);
+    clipCoefficient(0, opts.maxGradNorm ?? 1); // validates maxGradNorm before the (slow) graph build
     const graphs = buildTrainingGraphs({
       params: [...opts.params].map(([name, t]) => ({ name, dims: t.dims })),
       model: opts.model,
-      adamw: opts.adamw,
-      maxGradNorm: opts.maxGradNorm ?? 1,
       accumulation: opts.accumulationSteps ?? 1,
       seed: opts.seed ?? 42,
     });
-    const so = { threads: opts.threads, ep };
-    const sessions = graphs.fused
-      ? { fused: await createSession(graphs.fused, so) }
-      : { gradient: await createSession(graphs.gradient!, so), apply: await createSession(graphs.apply!, so) };
-    return new TrainingSession(opts, graphs, sessions);
+    const state = await AdamWState.create(
+      graphs.trainable.map((name) => ({ name, size: sizeOf(opts.params.get(name)!.dims), decays: adam.weightDecay !== 0 && adam.decay(name) })),
+      { maxShardBytes: opts.optimizerShardBytes },
+    );
+    const session = await createSession(graphs.graph, { threads: opts.threads, spinning: opts.spinning, ep });
+    return new TrainingSession(opts, graphs, session, state);
   }
 
   /** Optimizer steps applied so far. */
@@ -325,17 +330,21 @@ export class TrainingSession {
     return this.steps;
   }
 
+  /** How many WebAssembly memories hold the optimizer state. */
+  get optimizerShards(): number {
+    return this.state_.shardCount;
+  }
+
   private paramArray(name: string): Float32Array {
-    const db = this.params.get(name);
-    if (db) return db.array;
+    const b = this.buffers.get(name);
+    if (b) return b.param.data as Float32Array;
     const f = this.fixed.get(name);
     if (!f) throw new BatchInputError(`no parameter '${name}'`);
     return f.param.data as Float32Array;
   }
 
   private paramTensor(name: string): ort.Tensor {
-    const db = this.params.get(name);
-    return db ? db.tensor : this.fixed.get(name)!.param;
+    return this.buffers.get(name)?.param ?? this.fixed.get(name)!.param;
   }
 
   /**
@@ -349,8 +358,8 @@ export class TrainingSession {
   /**
    * One optimizer step over one batch, or over `accumulationSteps` micro-batches (a shorter
    * list is accepted for the last window of an epoch: each micro-batch's loss is divided by the
-   * number given). Throws {@link TrainingDivergedError} without changing anything when the
-   * loss or the gradient norm is not finite.
+   * number given). Throws {@link TrainingDivergedError} without changing the weights or the
+   * moments when the loss or the gradient norm is not finite.
    */
   async step(batches: TensorBatch | readonly TensorBatch[], opts: StepOptions): Promise<StepResult> {
     const micro: readonly TensorBatch[] = Array.isArray(batches) ? batches : [batches as TensorBatch];
@@ -364,63 +373,33 @@ export class TrainingSession {
     if (this.busy) throw new EngineRuntimeError('step() called while another step or evaluation is running; await each call');
     this.busy = true;
     try {
-      this.lr.data[0] = opts.lr;
-      this.stepInput.data[0] = stepNo;
-      let loss: number;
-      if (this.sessions.fused) {
-        const feeds: Record<string, ort.Tensor> = {
-          ...this.paramFeeds(),
-          ...this.momentFeeds(),
-          ...feedsPerBatch[0],
-          ...this.maskFeeds(micro[0]!, stepNo, 0),
-          [N.training]: this.training,
-          [N.lr]: this.lr.tensor,
-          [N.step]: this.stepInput.tensor,
-        };
-        const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor, [N.gradNorm]: this.normOut.tensor, ...this.stateFetches() };
-        await this.run(this.sessions.fused, 'train', feeds, fetches, stepNo);
-        loss = this.lossOut.data[0]!;
-        if (!Number.isFinite(loss)) throw new TrainingDivergedError('loss', loss, stepNo);
-      } else {
-        // Accumulate into the sums in place, starting from zeros.
-        for (const db of this.gradSums.values()) db.array.fill(0);
-        let total = 0;
-        this.lossScale.data[0] = 1 / micro.length;
-        for (const [i, mbFeeds] of feedsPerBatch.entries()) {
-          const feeds: Record<string, ort.Tensor> = {
-            ...this.paramFeeds(),
-            ...mbFeeds,
-            ...this.maskFeeds(micro[i]!, stepNo, i),
-            [N.training]: this.training,
-            [N.lossScale]: this.lossScale.tensor,
-          };
-          const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor };
-          for (const [name, db] of this.gradSums) {
-            feeds[N.gradSum(name)] = db.tensor;
-            fetches[N.newGradSum(name)] = db.tensor;
-          }
-          await this.run(this.sessions.gradient!, 'train_gradient', feeds, fetches, stepNo, i);
-          const l = this.lossOut.data[0]!;
-          if (!Number.isFinite(l)) throw new TrainingDivergedError('loss', l, stepNo);
-          total += l;
+      if (this.accumulates) this.state_.zeroGrads();
+      this.lossScale.data[0] = 1 / micro.length;
+      let total = 0;
+      for (const [i, mbFeeds] of feedsPerBatch.entries()) {
+        const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...mbFeeds, ...this.maskFeeds(micro[i]!, stepNo, i), [N.training]: this.training };
+        const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor, [N.gradSquares]: this.squaresOut.tensor };
+        for (const [name, b] of this.buffers) {
+          if (this.accumulates) {
+            feeds[N.gradSum(name)] = b.grad;
+            fetches[N.newGradSum(name)] = b.grad;
+          } else fetches[N.grad(name)] = b.grad;
         }
-        loss = total / micro.length;
-        const feeds: Record<string, ort.Tensor> = { ...this.momentFeeds(), [N.lr]: this.lr.tensor, [N.step]: this.stepInput.tensor };
-        for (const name of this.trainable) {
-          feeds[name] = this.params.get(name)!.tensor;
-          feeds[N.gradSum(name)] = this.gradSums.get(name)!.tensor;
-        }
-        const fetches: Record<string, ort.Tensor> = { [N.gradNorm]: this.normOut.tensor, ...this.stateFetches() };
-        await this.run(this.sessions.apply!, 'train_apply', feeds, fetches, stepNo);
+        if (this.accumulates) feeds[N.lossScale] = this.lossScale.tensor;
+        await this.run(feeds, fetches, stepNo, micro.length > 1 ? i : undefined);
+        const l = this.lossOut.data[0]!;
+        if (!Number.isFinite(l)) throw new TrainingDivergedError('loss', l, stepNo);
+        total += l;
       }
-      const gradNorm = this.normOut.data[0]!;
+      const gradNorm = totalNorm(this.squaresOut.data);
       if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError('grad_norm', gradNorm, stepNo);
+      this.state_.update(adamwScalars(this.adam, opts.lr, stepNo, clipCoefficient(gradNorm, this.opts.maxGradNorm ?? 1)));
       this.steps = stepNo;
-      return { loss, gradNorm, step: stepNo };
+      return { loss: total / micro.length, gradNorm, step: stepNo };
     } finally {
       this.busy = false;
       // Free the binding's unread output copies now, before the next step allocates (release.ts).
-      if (this.stateBytes >= COLLECT_ABOVE_BYTES) collectGarbage();
+      if (this.gradBytes >= COLLECT_ABOVE_BYTES) collectGarbage();
     }
   }
 
@@ -438,44 +417,19 @@ export class TrainingSession {
     return f;
   }
 
-  private momentFeeds(): Record<string, ort.Tensor> {
-    const f: Record<string, ort.Tensor> = {};
-    for (const name of this.trainable) {
-      f[N.expAvg(name)] = this.expAvg.get(name)!.tensor;
-      f[N.expAvgSq(name)] = this.expAvgSq.get(name)!.tensor;
-    }
-    return f;
-  }
-
-  /** The outputs of the update: the very tensors fed as inputs (the update is in place). */
-  private stateFetches(): Record<string, ort.Tensor> {
-    const f: Record<string, ort.Tensor> = {};
-    for (const name of this.trainable) {
-      f[N.newParam(name)] = this.params.get(name)!.tensor;
-      f[N.newExpAvg(name)] = this.expAvg.get(name)!.tensor;
-      f[N.newExpAvgSq(name)] = this.expAvgSq.get(name)!.tensor;
-    }
-    return f;
-  }
-
-  private async run(
-    session: ort.InferenceSession,
-    graph: string,
-    feeds: Record<string, ort.Tensor>,
-    fetches: Record<string, ort.Tensor>,
-    step: number,
-    micro?: number,
-  ): Promise<void> {
+  private async run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>, step: number, micro?: number): Promise<void> {
+    const graph = this.accumulates ? 'train_gradient' : 'train';
     let results: ort.InferenceSession.ReturnType;
     try {
-      results = await session.run(feeds, fetches);
+      results = await this.session.run(feeds, fetches);
     } catch (e) {
       const where = micro === undefined ? `step ${step}` : `step ${step}, micro-batch ${micro + 1}`;
       throw new EngineRuntimeError(`ONNX Runtime failed running graph '${graph}' at ${where}: ${(e as Error).message}`, { cause: e });
     }
-    // ORT wrote the outputs into the pre-allocated tensors. (onnxruntime-node 1.30 also returns
-    // a JS copy of each fetched output, which is dropped here.) A binding that ignored the
-    // pre-allocated tensors would break the buffer design, so the first run of each graph checks.
+    // ORT wrote the outputs into the pre-allocated tensors (views of WebAssembly memory).
+    // (onnxruntime-node 1.30 also returns a JS copy of each fetched output, which is dropped
+    // here.) A binding that ignored the pre-allocated tensors would break the buffer design, so
+    // the first run checks, and falls back to copying.
     if (!this.verified.has(graph)) {
       for (const [name, t] of Object.entries(fetches)) {
         const src = results[name]?.data as Float32Array | undefined;
@@ -509,7 +463,7 @@ export class TrainingSession {
           seed: this.opts.seed ?? 42,
           outputs: opts.outputs,
         });
-        const session = await createSession(graph.graph, { threads: this.opts.threads, ep: this.opts.executionProvider ?? 'cpu' });
+        const session = await createSession(graph.graph, { threads: this.opts.threads, spinning: this.opts.spinning, ep: this.opts.executionProvider ?? 'cpu' });
         return { graph, session };
       })();
       this.evalSessions.set(key, entry);
@@ -540,15 +494,20 @@ export class TrainingSession {
     }
   }
 
+  private moments(name: string): { m: Float32Array; v: Float32Array } {
+    const f = this.fixed.get(name);
+    return f ? { m: f.expAvg, v: f.expAvgSq } : { m: this.state_.expAvg(name), v: this.state_.expAvgSq(name) };
+  }
+
   /** A copy of the weights, the moments and the step counter (for checkpoints). */
   state(): TrainingState {
     const copy = (name: string, data: Float32Array) => tensor('float32', this.dims.get(name)!, Float32Array.from(data));
     const s: TrainingState = { step: this.steps, params: new Map(), expAvg: new Map(), expAvgSq: new Map() };
     for (const name of this.paramNames) {
+      const { m, v } = this.moments(name);
       s.params.set(name, copy(name, this.paramArray(name)));
-      const f = this.fixed.get(name);
-      s.expAvg.set(name, copy(name, f ? f.expAvg : this.expAvg.get(name)!.array));
-      s.expAvgSq.set(name, copy(name, f ? f.expAvgSq : this.expAvgSq.get(name)!.array));
+      s.expAvg.set(name, copy(name, m));
+      s.expAvgSq.set(name, copy(name, v));
     }
     return s;
   }
@@ -583,22 +542,23 @@ export class TrainingSession {
     }));
     for (const { name, p, m, v } of loaded) {
       this.paramArray(name).set(p);
-      const f = this.fixed.get(name);
-      const mDst = f ? f.expAvg : this.expAvg.get(name)!.array;
-      const vDst = f ? f.expAvgSq : this.expAvgSq.get(name)!.array;
-      if (m) mDst.set(m);
-      else mDst.fill(0);
-      if (v) vDst.set(v);
-      else vDst.fill(0);
+      const dst = this.moments(name);
+      if (m) dst.m.set(m);
+      else dst.m.fill(0);
+      if (v) dst.v.set(v);
+      else dst.v.fill(0);
     }
     this.steps = s.step;
   }
 
   /** Releases the ONNX Runtime sessions. */
   async dispose(): Promise<void> {
-    const all = [this.sessions.fused, this.sessions.gradient, this.sessions.apply].filter((x) => x !== undefined);
-    for (const e of this.evalSessions.values()) all.push((await e.catch(() => undefined))?.session as ort.InferenceSession);
-    await Promise.all(all.filter(Boolean).map((s) => s.release()));
+    const all: ort.InferenceSession[] = [this.session];
+    for (const e of this.evalSessions.values()) {
+      const s = (await e.catch(() => undefined))?.session;
+      if (s) all.push(s);
+    }
+    await Promise.all(all.map((s) => s.release()));
     this.evalSessions.clear();
   }
 }

@@ -42,7 +42,7 @@ describe('dropout masks', () => {
       ['dropout_mask/1', ['batch', 'sequence', 4], 0.5],
     ]);
     assert.deepEqual(g.batchInputs.map((v) => v.name), ['x'], 'the masks are not batch inputs');
-    assert.ok(!g.fused!.nodes.some((n) => n.op === 'Dropout'));
+    assert.ok(!g.graph.nodes.some((n) => n.op === 'Dropout'));
     const feeds = new DropoutMaskSource(g.dropoutMasks, 42).feeds(new Map([['batch', 2], ['sequence', 3]]), 1, 0);
     assert.deepEqual(feeds['dropout_mask/1']!.dims, [2, 3, 4]);
     assert.throws(() => new DropoutMaskSource(g.dropoutMasks, 42).feeds(new Map([['batch', 2]]), 1, 0), /no batch input gives the size of its dim 'sequence'/);

@@ -223,6 +223,23 @@ describe('TrainingSession', () => {
     await acc.dispose();
   });
 
+  it('optimizer state split over several WebAssembly memories trains to the same bits, with and without accumulation', async () => {
+    for (const accumulationSteps of [1, 2]) {
+      const one = await create({ accumulationSteps, model: mlp(0.2) });
+      // 256 bytes of state per memory: each tensor (≤ 16 floats here) gets a memory of its own.
+      const many = await create({ accumulationSteps, model: mlp(0.2), optimizerShardBytes: 256 });
+      assert.equal(one.optimizerShards, 1);
+      assert.equal(many.optimizerShards, 4);
+      for (let i = 0; i < 3; i++) {
+        const micro = accumulationSteps === 1 ? batch(4, i) : [slice(batch(4, i), 0, 2), slice(batch(4, i), 2, 4)];
+        assert.deepEqual(await many.step(micro, { lr: 0.05 }), await one.step(micro, { lr: 0.05 }));
+      }
+      assert.deepEqual(snapshot(many), snapshot(one));
+      await one.dispose();
+      await many.dispose();
+    }
+  });
+
   it('evaluates with the current weights, dropout off, and predicts without labels', async () => {
     const s = await create({ model: mlp(0.5) });
     await s.step(batch(4, 1), { lr: 0.05 });

@@ -161,10 +161,11 @@ test('maxSteps stops early; saveStrategy "steps" saves a checkpoint at the end',
 
 test('a diverged step stops the run with a clear error naming the step and the last good checkpoint, which stays intact', async () => {
   const dir = tmp();
-  // Step 1 runs with lr 0 (warm-up), step 2 with 1e38 (weights ±1e38), step 3's forward overflows.
+  // Step 1 runs with lr 0 (warm-up), step 2 with 1e37 (weights ±7e36), step 3's forward overflows.
+  // (With 1e38 the float32 step size −lr/(1 − β1) itself overflows, as in PyTorch, and step 2 is already infinite.)
   const trainer = new Trainer({
     model: { config, params: arch.init(config, 7) },
-    args: { outputDir: dir, learningRate: 1e38, lrSchedulerType: 'constant_with_warmup', warmupSteps: 1, saveSteps: 1, maxSteps: 10, threads: 1 },
+    args: { outputDir: dir, learningRate: 1e37, lrSchedulerType: 'constant_with_warmup', warmupSteps: 1, saveSteps: 1, maxSteps: 10, threads: 1 },
     trainFeatures,
     output: null,
   });
