@@ -195,6 +195,27 @@ export class GraphBuilder {
     return outs;
   }
 
+  /**
+   * Gives an existing node more of its optional outputs (e.g. LayerNormalization's Mean and
+   * InvStdDev, which the backward pass reuses), up to `outputs` in all; returns all its outputs.
+   * The node is replaced in place, so its position in the graph does not change.
+   */
+  extendOutputs(node: Node, outputs: number): Value[] {
+    const at = this.nodes.indexOf(node);
+    if (at < 0) throw new GraphError(`extendOutputs: '${node.name}' is not a node of graph '${this.name}'`);
+    const current = node.outputs.map((o) => this.values.get(o)!);
+    if (outputs <= current.length) return current;
+    const inputs = node.inputs.map((i) => (i ? this.values.get(i) : undefined));
+    const inferred = inferOutputs(node.op, inputs, node.attrs, outputs, (v) => this.constantData(v), (v) => this.shapeValues.get(v.name));
+    const added = inferred.slice(current.length).map((o, i) => {
+      const v: Value = { name: this.fresh(`${node.name}/${node.op}_out${current.length + i}`), dtype: o.dtype, shape: o.shape };
+      this.values.set(v.name, v);
+      return v;
+    });
+    this.nodes[at] = { ...node, outputs: [...node.outputs, ...added.map((v) => v.name)] };
+    return [...current, ...added];
+  }
+
   op1(op: string, inputs: readonly (Value | undefined)[], attrs: Attrs = {}): Value {
     return this.op(op, inputs, attrs, 1)[0]!;
   }

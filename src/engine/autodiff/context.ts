@@ -11,6 +11,11 @@ export interface GradContext {
   readonly dys: readonly (Value | undefined)[];
   /** Whether input `i` needs a gradient (it depends on a parameter and is floating point). */
   wants(i: number): boolean;
+  /**
+   * The forward node's outputs, asking it for its optional outputs up to `count` in all (values
+   * the forward pass computes anyway, such as LayerNormalization's Mean and InvStdDev).
+   */
+  savedOutputs(count: number): Value[];
 }
 
 /**

@@ -81,6 +81,7 @@ export function grad(b: GraphBuilder, loss: Value, params: readonly Value[], opt
           const v = inputs[i];
           return v !== undefined && dependsOnParam.has(v.name) && isFloat(v.dtype);
         },
+        savedOutputs: (count) => b.extendOutputs(b.nodes.find((n) => n.name === node.name)!, count),
       };
       const grads = b.scope(node.name, () => rule(ctx));
       grads.forEach((g, i) => {

@@ -330,10 +330,20 @@ export const gradRules: Record<string, GradRule> = {
     const eps = attrFloat(c, 'epsilon', 1e-5);
     const normAxes = Array.from({ length: rank - axis }, (_, i) => axis + i);
     const g = dy(c);
-    // Recompute the statistics (cheap next to the matmuls, and keeps the forward node inference-shaped).
-    const mean = b.reduceMean(input, normAxes, true);
+    let mean: Value;
+    let invStd: Value;
+    if (input.dtype === 'float32') {
+      // The forward pass computes Mean and InvStdDev anyway; ask the node for them (its optional
+      // outputs) instead of recomputing them with six more nodes and passes over x.
+      [, mean, invStd] = c.savedOutputs(3) as [Value, Value, Value];
+    } else {
+      // Mean and InvStdDev are float32 whatever the input (ONNX's stash_type), too coarse for a
+      // float64 graph: recompute them in its precision.
+      mean = b.reduceMean(input, normAxes, true);
+      const sq = b.sub(input, mean);
+      invStd = b.div(b.scalar(1, input.dtype), b.sqrt(b.add(b.reduceMean(b.mul(sq, sq), normAxes, true), b.scalar(eps, input.dtype))));
+    }
     const centered = b.sub(input, mean);
-    const invStd = b.div(b.scalar(1, input.dtype), b.sqrt(b.add(b.reduceMean(b.mul(centered, centered), normAxes, true), b.scalar(eps, input.dtype))));
     const xhat = b.mul(centered, invStd);
     const dxhat = b.mul(g, scale);
     const dx = !c.wants(0)
