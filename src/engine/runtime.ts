@@ -245,6 +245,12 @@ export class TrainingSession {
   /** The batch inputs the model declared. */
   readonly batchInputs: readonly Value[];
   readonly accumulationSteps: number;
+  /**
+   * Milliseconds spent in each phase of `step()` since the session was made (bench/profile.ts
+   * reads them): drawing dropout masks, running the graph (ONNX Runtime plus the binding's
+   * copies of the outputs), and the optimizer.
+   */
+  readonly timings = { steps: 0, masks: 0, graph: 0, optimizer: 0 };
 
   private readonly dims = new Map<string, readonly number[]>();
   private readonly buffers = new Map<string, TrainableBuffers>();
@@ -271,6 +277,7 @@ export class TrainingSession {
     graphs: TrainingGraphs,
     private readonly session: ort.InferenceSession,
     private readonly state_: AdamWState,
+    masks: DropoutMaskSource | undefined,
   ) {
     this.paramNames = [...opts.params.keys()];
     this.trainable = graphs.trainable;
@@ -296,7 +303,7 @@ export class TrainingSession {
     const squares = new Float32Array(graphs.trainable.length);
     this.squaresOut = { data: squares, tensor: new ort.Tensor('float32', squares, [squares.length]) };
     this.gradBytes = graphs.trainable.reduce((n, p) => n + 4 * sizeOf(this.dims.get(p)!), 0);
-    this.masks = graphs.dropoutMasks.length > 0 ? new DropoutMaskSource(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
+    this.masks = masks;
   }
 
   static async create(opts: TrainingSessionOptions): Promise<TrainingSession> {
@@ -321,8 +328,9 @@ export class TrainingSession {
       graphs.trainable.map((name) => ({ name, size: sizeOf(opts.params.get(name)!.dims), decays: adam.weightDecay !== 0 && adam.decay(name) })),
       { maxShardBytes: opts.optimizerShardBytes },
     );
+    const masks = graphs.dropoutMasks.length > 0 ? await DropoutMaskSource.create(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
     const session = await createSession(graphs.graph, { threads: opts.threads, spinning: opts.spinning, ep });
-    return new TrainingSession(opts, graphs, session, state);
+    return new TrainingSession(opts, graphs, session, state, masks);
   }
 
   /** Optimizer steps applied so far. */
@@ -376,8 +384,12 @@ export class TrainingSession {
       if (this.accumulates) this.state_.zeroGrads();
       this.lossScale.data[0] = 1 / micro.length;
       let total = 0;
+      const t = this.timings;
       for (const [i, mbFeeds] of feedsPerBatch.entries()) {
-        const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...mbFeeds, ...this.maskFeeds(micro[i]!, stepNo, i), [N.training]: this.training };
+        let t0 = performance.now();
+        const masks = this.maskFeeds(micro[i]!, stepNo, i);
+        t.masks += performance.now() - t0;
+        const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...mbFeeds, ...masks, [N.training]: this.training };
         const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor, [N.gradSquares]: this.squaresOut.tensor };
         for (const [name, b] of this.buffers) {
           if (this.accumulates) {
@@ -386,14 +398,19 @@ export class TrainingSession {
           } else fetches[N.grad(name)] = b.grad;
         }
         if (this.accumulates) feeds[N.lossScale] = this.lossScale.tensor;
+        t0 = performance.now();
         await this.run(feeds, fetches, stepNo, micro.length > 1 ? i : undefined);
+        t.graph += performance.now() - t0;
         const l = this.lossOut.data[0]!;
         if (!Number.isFinite(l)) throw new TrainingDivergedError('loss', l, stepNo);
         total += l;
       }
       const gradNorm = totalNorm(this.squaresOut.data);
       if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError('grad_norm', gradNorm, stepNo);
+      const t0 = performance.now();
       this.state_.update(adamwScalars(this.adam, opts.lr, stepNo, clipCoefficient(gradNorm, this.opts.maxGradNorm ?? 1)));
+      t.optimizer += performance.now() - t0;
+      t.steps++;
       this.steps = stepNo;
       return { loss: total / micro.length, gradNorm, step: stepNo };
     } finally {

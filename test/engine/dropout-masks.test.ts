@@ -30,6 +30,29 @@ describe('dropout masks', () => {
     for (const other of [draw(43, 3, 1, 2), draw(42, 4, 1, 2), draw(42, 3, 0, 2), draw(42, 3, 1, 1)]) assert.notDeepEqual(other, draw(42, 3, 1, 2));
   });
 
+  it('drawn in WebAssembly, they are the very values fillMask draws, for any size, ratio and growth of the arena', async () => {
+    const sites = [
+      { name: 'dropout_mask/0', shape: ['batch', 'sequence', 5], dtype: 'float32', ratio: 0.1 },
+      { name: 'dropout_mask/1', shape: ['batch', 3, 'sequence', 'sequence'], dtype: 'float32', ratio: 0.37 },
+      { name: 'dropout_mask/2', shape: ['batch', 7], dtype: 'float64', ratio: 0.5 },
+      { name: 'dropout_mask/3', shape: ['batch', 'sequence'], dtype: 'float32', ratio: 1 },
+    ] as const;
+    const wasm = await DropoutMaskSource.create(sites, 42);
+    const js = new DropoutMaskSource(sites, 42);
+    // Growing shapes make the WebAssembly memory grow between calls (the views are made anew each time).
+    for (const [step, [batch, sequence]] of [[1, 3], [2, 1], [3, 33], [4, 130]].entries()) {
+      const symbols = new Map([['batch', batch!], ['sequence', sequence!]]);
+      const a = wasm.feeds(symbols, step + 1, 1);
+      const b = js.feeds(symbols, step + 1, 1);
+      for (const s of sites) {
+        assert.deepEqual(a[s.name]!.dims, b[s.name]!.dims);
+        assert.deepEqual(Array.from(a[s.name]!.data as Float32Array), Array.from(b[s.name]!.data as Float32Array), `${s.name} at step ${step + 1}`);
+      }
+      if (sequence! > 30) assert.ok((a['dropout_mask/1']!.data as Float32Array).some((x) => x === 0));
+      assert.ok((a['dropout_mask/3']!.data as Float32Array).every((x) => x === 0), 'ratio 1 drops everything');
+    }
+  });
+
   it('a training graph feeds one mask per dropout site, sized from the batch', () => {
     const model: ModelFn = (b, w, ctx) => {
       const x = b.input('x', 'float32', ['batch', 'sequence', 4]);
