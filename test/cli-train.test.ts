@@ -37,7 +37,17 @@ test('train: a tiny run saves the model with its tokenizer and prints the table 
   assert.equal(config.label2id.O, 0);
   assert.equal(Object.keys(config.id2label).length, Object.keys(config.label2id).length);
   assert.ok(config.vocab_size <= 150);
-  assert.ok(fs.readdirSync(model).some((f) => f.startsWith('checkpoint-')));
+  const checkpoint = fs.readdirSync(model).find((f) => f.startsWith('checkpoint-'))!;
+  assert.ok(checkpoint);
+  assert.equal(JSON.parse(fs.readFileSync(join(model, checkpoint, 'training_args.json'), 'utf8')).group_by_length, true, 'length-grouped by default');
+});
+
+test('train --no-group-by-length: plain shuffled batches', async () => {
+  const out = join(root, 'shuffled');
+  const r = await run('train', ...TINY, '--max-steps', '2', '--dataset', data, '--output-dir', out, '--no-group-by-length', '--eval-strategy', 'no');
+  assert.equal(r.code, 0, r.err);
+  const checkpoint = fs.readdirSync(out).find((f) => f.startsWith('checkpoint-'))!;
+  assert.equal(JSON.parse(fs.readFileSync(join(out, checkpoint, 'training_args.json'), 'utf8')).group_by_length, false);
 });
 
 test('train --json: the summary and final metrics on stdout', async () => {
@@ -136,6 +146,9 @@ test('bad input: clear messages, exit 1 (2 for usage)', async () => {
   const split = await run('evaluate', '--model', model, '--dataset', data, '--split', 'dev');
   assert.equal(split.code, 1);
   assert.match(split.err, /no dev split/);
+  const both = await run('train', '--group-by-length', '--no-group-by-length', '--dataset', data);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /--group-by-length and --no-group-by-length contradict each other/);
   const help = await run('train', '--help');
   assert.equal(help.code, 0);
   assert.match(help.out, /--resume-from-checkpoint/);

@@ -61,9 +61,13 @@ export interface TrainingArguments {
   readonly seed: number;
   /** Seeds the data order; default null: `seed`. */
   readonly dataSeed: number | null;
-  /** Intra-op threads for ONNX Runtime; default null: ONNX Runtime chooses. */
+  /** Intra-op threads for ONNX Runtime; default null: the engine chooses by model size (`defaultThreads`). */
   readonly threads: number | null;
-  /** Batches of similar lengths (Hugging Face's `LengthGroupedSampler`). Default false. */
+  /**
+   * Batches of similar lengths (Hugging Face's `LengthGroupedSampler` megabatches). Default true,
+   * a deliberate difference from Hugging Face (false): on real corpora, whose sentences run from
+   * 1 to 100+ tokens, it cuts padding several-fold at no cost in F1 (docs/trainer.md).
+   */
   readonly groupByLength: boolean;
 }
 
@@ -101,7 +105,7 @@ export const TRAINING_ARGUMENT_DEFAULTS: Omit<TrainingArguments, 'outputDir'> = 
   seed: 42,
   dataSeed: null,
   threads: null,
-  groupByLength: false,
+  groupByLength: true,
 });
 
 const KEYS = new Set<string>(['outputDir', ...Object.keys(TRAINING_ARGUMENT_DEFAULTS)]);

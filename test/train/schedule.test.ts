@@ -64,6 +64,7 @@ test('TrainingArguments: Hugging Face defaults, validation, JSON round trip', ()
   assert.equal(a.seed, 42);
   assert.equal(a.maxSteps, -1);
   assert.equal(a.metricForBestModel, null);
+  assert.equal(a.groupByLength, true, 'length-grouped batches by default: a deliberate difference from Hugging Face');
   assert.ok(Object.isFrozen(a));
 
   const best = trainingArguments({ outputDir: 'o', evalStrategy: 'epoch', saveStrategy: 'epoch', loadBestModelAtEnd: true });

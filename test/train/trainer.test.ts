@@ -130,8 +130,9 @@ test('gradient accumulation with a short last window equals a custom loop over t
   const schedule = new LrSchedule({ type: 'linear', baseLr: 5e-3, totalSteps: 6 });
   let step = 0;
   const sizes: number[] = [];
+  // The Trainer groups batches by length by default (a deliberate difference from Hugging Face).
   for (let epoch = 0; epoch < 2; epoch++) {
-    const all = [...batches(trainFeatures, { batchSize: 8, shuffle: true, seed: 42, epoch })].map((b): TensorBatch => ({ ...b.tensors }));
+    const all = [...batches(trainFeatures, { batchSize: 8, shuffle: true, groupByLength: true, seed: 42, epoch })].map((b): TensorBatch => ({ ...b.tensors }));
     for (let i = 0; i < all.length; i += 2) {
       const window = all.slice(i, i + 2);
       sizes.push(window.length);

@@ -69,7 +69,8 @@ Model and data:
 Training (Hugging Face's TrainingArguments; a preset brings its own defaults, see docs/cli-train.md):
   --learning-rate X  --epochs X  --max-steps N  --batch-size N  --eval-batch-size N
   --weight-decay X  --warmup-ratio X  --warmup-steps N  --lr-scheduler linear|cosine|constant|constant_with_warmup
-  --gradient-accumulation-steps N  --max-grad-norm X  --seed N  --threads N  --group-by-length
+  --gradient-accumulation-steps N  --max-grad-norm X  --seed N  --threads N
+  --no-group-by-length       plain shuffled batches (default: length-grouped, unlike Hugging Face)
   --eval-strategy no|steps|epoch (default epoch)  --eval-steps N
   --save-strategy no|steps|epoch (default epoch)  --save-steps N  --save-total-limit N (default 2)
   --load-best-model-at-end  --metric-for-best-model NAME  --logging-steps N (default: 4 per epoch)
@@ -120,6 +121,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   threads: { type: 'string' },
   'group-by-length': { type: 'boolean' },
+  'no-group-by-length': { type: 'boolean' },
   'eval-strategy': { type: 'string' },
   'eval-steps': { type: 'string' },
   'save-strategy': { type: 'string' },
@@ -327,7 +329,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   set('maxGradNorm', num('max-grad-norm', values['max-grad-norm']));
   set('seed', num('seed', values.seed, 'int'));
   set('threads', num('threads', values.threads, 'posint'));
-  set('groupByLength', values['group-by-length']);
+  if (values['group-by-length'] && values['no-group-by-length']) throw new UsageError('--group-by-length and --no-group-by-length contradict each other; give one');
+  set('groupByLength', values['no-group-by-length'] ? false : values['group-by-length']);
   set('evalSteps', num('eval-steps', values['eval-steps']));
   set('saveStrategy', values['save-strategy'] as TrainingArgumentsInit['saveStrategy']);
   set('saveSteps', num('save-steps', values['save-steps']));
