@@ -62,7 +62,7 @@ export interface TrainingSessionOptions {
   accumulationSteps?: number;
   /** Seeds dropout; default 42. The same seed gives the same losses. */
   seed?: number;
-  /** Intra-op threads; default: ONNX Runtime chooses (one per physical core). */
+  /** Intra-op threads; default {@link defaultThreads} of the model's parameter count. */
   threads?: number;
   /** Whether ONNX Runtime's intra-op threads spin while they wait for work (its `allow_spinning`); default: ONNX Runtime's (true). */
   spinning?: boolean;
@@ -102,6 +102,20 @@ export interface EvalResult {
   /** The loss, when it was among the requested outputs. */
   loss?: number;
   outputs: Record<string, TensorData>;
+}
+
+/**
+ * Models with fewer parameters than this train on one intra-op thread by default. A small
+ * model's step is many short kernels, and splitting each between threads costs more than it
+ * saves: bert-mini (3.9 M) ran 13.4 steps/s on one thread against 10.9 on two, BERT-base (108 M)
+ * 0.74 against 0.60 the other way round (docs/benchmarks.md). Where between the two the balance
+ * tips has not been measured; 20 M sits between bert-mini and bert-small (29 M).
+ */
+export const SINGLE_THREAD_BELOW_PARAMS = 20_000_000;
+
+/** The intra-op threads a session uses unless told: 1 below {@link SINGLE_THREAD_BELOW_PARAMS}, else ONNX Runtime's choice (one per physical core). */
+export function defaultThreads(parameters: number): number | undefined {
+  return parameters < SINGLE_THREAD_BELOW_PARAMS ? 1 : undefined;
 }
 
 /** Below this many bytes of gradients fetched per step, V8's own collections keep up and none is forced. */
@@ -251,6 +265,8 @@ export class TrainingSession {
    * copies of the outputs), and the optimizer.
    */
   readonly timings = { steps: 0, masks: 0, graph: 0, optimizer: 0 };
+  /** The intra-op threads the sessions use (undefined: ONNX Runtime's choice). */
+  readonly threads: number | undefined;
 
   private readonly dims = new Map<string, readonly number[]>();
   private readonly buffers = new Map<string, TrainableBuffers>();
@@ -286,6 +302,7 @@ export class TrainingSession {
     this.accumulationSteps = opts.accumulationSteps ?? 1;
     this.accumulates = graphs.accumulates;
     this.adam = resolveAdamW(opts.adamw);
+    this.threads = opts.threads ?? defaultThreads([...opts.params.values()].reduce((n, t) => n + t.data.length, 0));
     for (const [name, t] of opts.params) this.dims.set(name, [...t.dims]);
     for (const name of graphs.trainable) {
       const dims = this.dims.get(name)!;
@@ -329,7 +346,8 @@ export class TrainingSession {
       { maxShardBytes: opts.optimizerShardBytes },
     );
     const masks = graphs.dropoutMasks.length > 0 ? await DropoutMaskSource.create(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
-    const session = await createSession(graphs.graph, { threads: opts.threads, spinning: opts.spinning, ep });
+    const threads = opts.threads ?? defaultThreads([...opts.params.values()].reduce((n, t) => n + t.data.length, 0));
+    const session = await createSession(graphs.graph, { threads, spinning: opts.spinning, ep });
     return new TrainingSession(opts, graphs, session, state, masks);
   }
 
@@ -480,7 +498,7 @@ export class TrainingSession {
           seed: this.opts.seed ?? 42,
           outputs: opts.outputs,
         });
-        const session = await createSession(graph.graph, { threads: this.opts.threads, spinning: this.opts.spinning, ep: this.opts.executionProvider ?? 'cpu' });
+        const session = await createSession(graph.graph, { threads: this.threads, spinning: this.opts.spinning, ep: this.opts.executionProvider ?? 'cpu' });
         return { graph, session };
       })();
       this.evalSessions.set(key, entry);
