@@ -5,7 +5,8 @@
  *
  * The weights, their gradients and both moments live in `WebAssembly.Memory` shards. ONNX
  * Runtime reads the weights from them (inputs are views, not copies) and writes the gradients
- * into them (pre-allocated outputs); then `update()` runs the kernel over each shard. A shard
+ * into them (pre-allocated outputs); then `gradSumOfSquares()` gives the norm to clip with and
+ * `update()` runs the fused update over each shard. A shard
  * holds four regions of the same layout (weights, gradients, exp_avg, exp_avg_sq); within a
  * region the decayed tensors come first, then the undecayed ones, each padded to 16 floats, so
  * one kernel call covers each group. One 32-bit memory holds at most 4 GiB, i.e. 268 M
@@ -62,14 +63,12 @@ export function resolveAdamW(o: AdamWOptions = {}): ResolvedAdamW {
 const f32 = Math.fround;
 
 /**
- * The global gradient norm from the per-tensor sums of squares the training graph outputs:
- * √(Σ Σ g²), summed in float64 and rounded to float32 (PyTorch takes the norm of the per-tensor
- * norms in float32; the two differ in the last bits at most).
+ * The global gradient norm √(Σ g²) from the sum of squares (summed in float64 by
+ * {@link AdamWState.gradSumOfSquares}), rounded to float32 as PyTorch's norm is. PyTorch takes the
+ * float32 norm of the per-tensor norms instead; the two differ in the last bits at most.
  */
-export function totalNorm(sumsOfSquares: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < sumsOfSquares.length; i++) s += sumsOfSquares[i]!;
-  return f32(Math.sqrt(s));
+export function totalNorm(sumOfSquares: number): number {
+  return f32(Math.sqrt(sumOfSquares));
 }
 
 /**
@@ -221,6 +220,13 @@ export class AdamWState {
 
   expAvgSq(name: string): Float32Array {
     return this.view(name, 3);
+  }
+
+  /** Σ g² over every gradient, each square and the sums in float64 (the padding between tensors is zero). */
+  gradSumOfSquares(): number {
+    let sum = 0;
+    for (const s of this.shards) sum += s.kernels.sum_squares(s.regionFloats * 4, s.regionFloats);
+    return sum;
   }
 
   /** Zeroes every gradient (the start of an accumulated step). */

@@ -5,8 +5,8 @@
  * Buffers: every trainable tensor's weights, gradient and AdamW moments live in WebAssembly
  * memory (`AdamWState`), each wrapped once in an `ort.Tensor`. A step feeds the weights (ONNX
  * Runtime reads them in place) and passes the gradient views as pre-allocated outputs (ONNX
- * Runtime writes them in place); then, if the loss and the gradient norm are finite, one fused
- * WebAssembly pass clips and applies AdamW. A diverged step never reaches the optimizer, so the
+ * Runtime writes them in place); then WebAssembly sums the gradients' squares and, if the loss
+ * and the gradient norm are finite, one fused pass clips and applies AdamW. A diverged step never reaches the optimizer, so the
  * last good weights and moments survive it untouched.
  */
 import * as ort from 'onnxruntime-node';
@@ -280,7 +280,6 @@ export class TrainingSession {
   private readonly copyOutputs = new Set<string>();
   private readonly lossScale = scalarSlot();
   private readonly lossOut = scalarSlot();
-  private readonly squaresOut: { data: Float32Array; tensor: ort.Tensor };
   private readonly training = new ort.Tensor('bool', Uint8Array.of(1), []);
   private readonly evalSessions = new Map<string, Promise<{ graph: EvalGraph; session: ort.InferenceSession }>>();
   /** Draws the dropout masks each (micro-)batch feeds; undefined when the model has no dropout. */
@@ -317,8 +316,6 @@ export class TrainingSession {
       this.fixed.set(name, { param: new ort.Tensor('float32', new Float32Array(n), dims), expAvg: new Float32Array(n), expAvgSq: new Float32Array(n) });
     }
     for (const [name, t] of opts.params) this.paramArray(name).set(t.data);
-    const squares = new Float32Array(graphs.trainable.length);
-    this.squaresOut = { data: squares, tensor: new ort.Tensor('float32', squares, [squares.length]) };
     this.gradBytes = graphs.trainable.reduce((n, p) => n + 4 * sizeOf(this.dims.get(p)!), 0);
     this.masks = masks;
   }
@@ -408,7 +405,7 @@ export class TrainingSession {
         const masks = this.maskFeeds(micro[i]!, stepNo, i);
         t.masks += performance.now() - t0;
         const feeds: Record<string, ort.Tensor> = { ...this.paramFeeds(), ...mbFeeds, ...masks, [N.training]: this.training };
-        const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor, [N.gradSquares]: this.squaresOut.tensor };
+        const fetches: Record<string, ort.Tensor> = { [N.loss]: this.lossOut.tensor };
         for (const [name, b] of this.buffers) {
           if (this.accumulates) {
             feeds[N.gradSum(name)] = b.grad;
@@ -423,9 +420,9 @@ export class TrainingSession {
         if (!Number.isFinite(l)) throw new TrainingDivergedError('loss', l, stepNo);
         total += l;
       }
-      const gradNorm = totalNorm(this.squaresOut.data);
-      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError('grad_norm', gradNorm, stepNo);
       const t0 = performance.now();
+      const gradNorm = totalNorm(this.state_.gradSumOfSquares());
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError('grad_norm', gradNorm, stepNo);
       this.state_.update(adamwScalars(this.adam, opts.lr, stepNo, clipCoefficient(gradNorm, this.opts.maxGradNorm ?? 1)));
       t.optimizer += performance.now() - t0;
       t.steps++;

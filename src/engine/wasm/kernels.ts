@@ -22,6 +22,7 @@ export interface Kernels {
     eps: number,
     negStep: number,
   ): void;
+  sum_squares(x: number, n: number): number;
   dropout_mask(out: number, n: number, seed: number, threshold: number, scale: number): void;
 }
 

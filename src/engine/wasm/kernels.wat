@@ -64,6 +64,27 @@
         (local.set $k (i32.sub (local.get $k) (i32.const 1)))
         (br $next))))
 
+  ;; Σ x² over n elements at x (n a multiple of 4, the address 16-byte aligned), each square and
+  ;; the running sums in float64 (two lanes of two accumulators): the gradient norm of clipping.
+  (func (export "sum_squares") (param $x i32) (param $n i32) (result f64)
+    (local $k i32) (local $v v128) (local $lo v128) (local $hi v128) (local $acc0 v128) (local $acc1 v128)
+    (local.set $k (i32.shr_u (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $k)))
+        (local.set $v (v128.load (local.get $x)))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $hi
+          (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $next)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+
   ;; A dropout keep-mask: out[i] = scale when draw(i) ≥ threshold (unsigned), else 0, for
   ;; i < n rounded up to a multiple of 4. draw(i) is mulberry32's (i + 1)-th output from `seed`:
   ;; its state after i + 1 steps is seed + (i + 1)·0x6d2b79f5, so the lanes draw independently,
