@@ -24,6 +24,7 @@ export function ensureMallocEnv(script: string): void {
 
 /** The model shapes of bench/train and bench/profile (bert-mini's vocabulary is the trained WordPiece's). */
 export const BERT_SHAPES = {
+  tiny: { label: 'bert-tiny', hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512 },
   mini: { label: 'bert-mini', hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024 },
   base: { label: 'BERT-base', hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 28996 },
 } as const;
