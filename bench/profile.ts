@@ -5,7 +5,7 @@
  * the graph. For bert-mini at batch 8 and 32 and BERT-base at batch 8, on the synthetic
  * CoNLL-sized corpus's shuffled batches.
  *
- *   npm run bench:profile [-- --configs mini:8,mini:32,base:8 --steps 10 --warmup 3 --threads 2]
+ *   npm run bench:profile [-- --configs mini:8,mini:32,base:8 --steps 10 --warmup 3 --threads 2 --spinning on|off|default]
  *
  * ONNX Runtime's profiler is on (TOKENTAG_ORT_PROFILE), which costs a little per node: compare
  * runs of this script with each other, not with bench/train's throughput. The script uses only
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'base-steps': { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
+    spinning: { type: 'string', default: 'default' },
     seed: { type: 'string', default: '42' },
   },
 });
@@ -35,6 +36,8 @@ const BASE_STEPS = Number(values['base-steps']);
 const WARMUP = Number(values.warmup);
 const THREADS = Number(values.threads);
 const SEED = Number(values.seed);
+if (!['on', 'off', 'default'].includes(values.spinning!)) throw new Error(`--spinning must be on, off or default, got ${values.spinning}`);
+const SPINNING = values.spinning === 'default' ? {} : { spinning: values.spinning === 'on' };
 
 const dir = mkdtempSync(join(tmpdir(), 'tokentag-profile-'));
 process.env.TOKENTAG_ORT_PROFILE = join(dir, 'p');
@@ -62,7 +65,7 @@ interface TraceEvent {
 
 const MATRIX = new Set(['Gemm', 'MatMul', 'FusedMatMul', 'FusedGemm']);
 const ms = (us: number) => (us / 1000).toFixed(1);
-console.log(`bench/profile: Node ${process.version}, ${THREADS} intra-op threads, load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+console.log(`bench/profile: Node ${process.version}, ${THREADS} intra-op threads, spinning ${values.spinning}, load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
 
 for (const spec of values.configs!.split(',')) {
   const [key, bs] = spec.split(':') as [keyof typeof BERT_SHAPES, string];
@@ -84,7 +87,7 @@ for (const spec of values.configs!.split(',')) {
   for (const [i, b] of epoch.entries()) maskSource.feeds(new Map([['batch', b.input_ids.dims[0]!], ['sequence', b.input_ids.dims[1]!]]), i + 1, 0);
   const maskMs = (performance.now() - t0) / epoch.length;
 
-  const session = await TrainingSession.create({ params, model, adamw: { weightDecay: 0.01 }, maxGradNorm: 1, seed: SEED, threads: THREADS });
+  const session = await TrainingSession.create({ params, model, adamw: { weightDecay: 0.01 }, maxGradNorm: 1, seed: SEED, threads: THREADS, ...SPINNING });
   for (const b of epoch.slice(0, WARMUP)) await session.step(toBatch(b), { lr: 5e-5 });
   const timings = (session as { timings?: Record<string, number> }).timings;
   const before = timings ? { ...timings } : undefined;

@@ -12,6 +12,9 @@ import {
   linear,
   tensor,
 } from '../../src/engine/index.ts';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../../src/engine/graph.ts';
+import { serializeModel } from '../../src/engine/onnx.ts';
 import { mulberry32 } from './gradcheck.ts';
 
 const IN = 3;
@@ -72,6 +75,23 @@ const snapshot = (s: TrainingSession) => {
   const st = s.state();
   return [...st.params.values(), ...st.expAvg.values(), ...st.expAvgSq.values()].map((t) => Array.from(t.data as Float32Array));
 };
+
+describe('onnxruntime-node and WebAssembly memory (what the training buffers rely on: check on each upgrade)', () => {
+  it('reads inputs from and writes pre-allocated outputs into views of a non-shared WebAssembly.Memory', async () => {
+    const b = new GraphBuilder('double');
+    b.output(b.mul(b.input('x', 'float32', [5]), b.scalar(2)), 'y');
+    const session = await ort.InferenceSession.create(serializeModel(b.build()).model);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    const x = new Float32Array(memory.buffer, 64, 5);
+    const y = new Float32Array(memory.buffer, 1024, 5);
+    x.set([1, 2, 3, 4, 5]);
+    const out = await session.run({ x: new ort.Tensor('float32', x, [5]) }, { y: new ort.Tensor('float32', y, [5]) });
+    assert.deepEqual(Array.from(y), [2, 4, 6, 8, 10], 'written in place, into WebAssembly memory');
+    // onnxruntime-node 1.30 also returns a copy of every output (the cost docs/engine.md "Memory" counts).
+    assert.deepEqual(Array.from(out.y!.data as Float32Array), [2, 4, 6, 8, 10]);
+    await session.release();
+  });
+});
 
 describe('TrainingSession', () => {
   it('updates its one buffer per tensor in place, allocating none per step', async () => {
