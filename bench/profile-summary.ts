@@ -2,34 +2,22 @@
  * Summarises an ONNX Runtime profile (written when TOKENTAG_ORT_PROFILE is set, see
  * docs/engine.md) by op type: kernel time per run and node count, over the last N runs.
  *
- *   TOKENTAG_ORT_PROFILE=/tmp/p npm run bench:train -- --shapes mini --no-torch
+ *   TOKENTAG_ORT_PROFILE=/tmp/p npm run bench:train -- --configs mini:8 --product-steps 0 --no-torch --no-hf
  *   npx tsx bench/profile-summary.ts /tmp/p-train_*.json [--runs 10]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-interface TraceEvent {
-  name: string;
-  cat?: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
+import { lastRuns } from './ort-trace.ts';
 
 const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '10' } }, allowPositionals: true });
 if (positionals.length !== 1) {
   console.error('usage: npx tsx bench/profile-summary.ts PROFILE.json [--runs N]');
   process.exit(2);
 }
-const events = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as TraceEvent[];
-const runs = events.filter((e) => e.name === 'model_run');
-const last = runs.slice(-Number(values.runs));
+const { runs: last, kernels } = lastRuns(positionals[0]!, Number(values.runs));
 if (last.length === 0) {
   console.error(`${positionals[0]}: no model_run events`);
   process.exit(1);
 }
-const from = last[0]!.ts;
-const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= from);
 const time = new Map<string, number>();
 const count = new Map<string, number>();
 for (const e of kernels) {

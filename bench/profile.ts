@@ -12,11 +12,12 @@
  * the engine's public API, so it also runs unchanged on older versions of the engine (where
  * `TrainingSession.timings` is absent the step is split from ORT's trace alone).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BERT_SHAPES, ensureMallocEnv } from './common.ts';
+import { lastRuns } from './ort-trace.ts';
 
 ensureMallocEnv('bench/profile');
 
@@ -55,14 +56,6 @@ const tok = await trainWordPiece(rows.map((r) => r.tokens), { vocabSize: 8000, l
 const encs = await encodeWords(tok, rows.map((r) => r.tokens), { maxLength: 512 });
 const features = encs.map((e) => ({ inputIds: e.inputIds, labels: alignLabels(e, rows[e.sentence]!.ner_tags, labelNames, { strategy: 'first' }) }));
 
-interface TraceEvent {
-  name: string;
-  cat?: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
-
 const MATRIX = new Set(['Gemm', 'MatMul', 'FusedMatMul', 'FusedGemm']);
 const ms = (us: number) => (us / 1000).toFixed(1);
 console.log(`bench/profile: Node ${process.version}, ${THREADS} intra-op threads, spinning ${values.spinning}, load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}`);
@@ -98,11 +91,8 @@ for (const spec of values.configs!.split(',')) {
 
   const file = readdirSync(dir).find((f) => f.startsWith('p-train'));
   if (!file) throw new Error(`no ONNX Runtime profile was written in ${dir}`);
-  const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as TraceEvent[];
+  const { runs, kernels } = lastRuns(join(dir, file), steps);
   rmSync(join(dir, file));
-  const runs = events.filter((e) => e.name === 'model_run').slice(-steps);
-  const from = runs[0]!.ts;
-  const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= from);
   const runUs = runs.reduce((a, e) => a + e.dur, 0) / steps;
   let matrix = 0;
   let optimizer = 0;
