@@ -20,11 +20,12 @@
  *
  * Every side reports tokens/s counting real tokens (attention mask 1), not padding. The PyTorch
  * and Hugging Face sides run after tokentag's session is released, never at the same time.
- * Threads wait the same way on both sides: `--wait-policy passive` (default: OMP_WAIT_POLICY=
- * PASSIVE for PyTorch, ONNX Runtime's spinning off) or `active` (ACTIVE, spinning on).
+ * Threads wait the same way on both sides: `passive` (OMP_WAIT_POLICY=PASSIVE for PyTorch, ONNX
+ * Runtime's spinning off) and `active` (ACTIVE, spinning on); `--wait-policy both` (the default)
+ * runs the engine comparison both ways, the product comparison passively.
  *
  * Usage: `npm run bench:train [-- --configs mini:8,mini:32,base:8 --mini-steps 60 --base-steps 6
- *   --warmup 2 --threads 2 --wait-policy passive --product-steps 150 --f1-epochs 0 --dropout 0.1
+ *   --warmup 2 --threads 2 --wait-policy both --product-steps 150 --f1-epochs 0 --dropout 0.1
  *   --python auto --hf-python /work/venv/bin/python --no-torch --no-hf --keep]`.
  *
  * Needs glibc's malloc tuned as docs/engine.md "Memory" explains; the script re-executes itself
@@ -59,7 +60,7 @@ const { values } = parseArgs({
     'base-steps': { type: 'string', default: '6' },
     warmup: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
-    'wait-policy': { type: 'string', default: 'passive' },
+    'wait-policy': { type: 'string', default: 'both' },
     'product-steps': { type: 'string', default: '150' },
     'f1-epochs': { type: 'string', default: '0' },
     'f1-seeds': { type: 'string', default: '42' },
@@ -86,9 +87,11 @@ const SEED = int('seed');
 const DROPOUT = Number(values.dropout);
 const PRODUCT_STEPS = int('product-steps');
 const F1_EPOCHS = int('f1-epochs');
-const WAIT = values['wait-policy'];
-if (WAIT !== 'passive' && WAIT !== 'active') throw new Error(`--wait-policy must be passive or active, got ${WAIT}`);
-const SPINNING = WAIT === 'active';
+type Wait = 'passive' | 'active';
+const WAITS: readonly Wait[] = values['wait-policy'] === 'both' ? ['passive', 'active'] : [values['wait-policy'] as Wait];
+if (!WAITS.every((w) => w === 'passive' || w === 'active')) throw new Error(`--wait-policy must be passive, active or both, got ${values['wait-policy']}`);
+/** The product comparison and the F1 runs use the first policy given (passive with `both`). */
+const WAIT: Wait = WAITS[0]!;
 const LR = 5e-5;
 const WEIGHT_DECAY = 0.01;
 const MAX_GRAD_NORM = 1.0;
@@ -100,7 +103,7 @@ const load = (): string => loadavg().map((x) => x.toFixed(2)).join(', ');
 const realTokens = (bs: readonly CollatedBatch[]) => bs.reduce((n, b) => n + b.attention_mask.data.reduce((a, m) => a + Number(m), 0), 0);
 const paddedTokens = (bs: readonly CollatedBatch[]) => bs.reduce((n, b) => n + b.attention_mask.data.length, 0);
 
-console.log(`bench/train: Node ${process.version}, ${THREADS} threads per side, threads wait ${WAIT}ly on both sides, load average ${load()}`);
+console.log(`bench/train: Node ${process.version}, ${THREADS} threads per side, threads waiting ${WAITS.join(' and ')} on both sides, load average ${load()}`);
 
 // ---- 1. data -------------------------------------------------------------------------------
 
@@ -237,11 +240,11 @@ function torchConfigJson(config: ModelConfig) {
   };
 }
 
-function pythonEnv(): NodeJS.ProcessEnv {
+function pythonEnv(wait: Wait): NodeJS.ProcessEnv {
   // Same malloc settings as this process (unless --torch-default-malloc), threads pinned to ours, same waiting.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    OMP_WAIT_POLICY: WAIT.toUpperCase(),
+    OMP_WAIT_POLICY: wait.toUpperCase(),
     OPENBLAS_NUM_THREADS: String(THREADS),
     OMP_NUM_THREADS: String(THREADS),
     MKL_NUM_THREADS: String(THREADS),
@@ -250,9 +253,9 @@ function pythonEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function runPython<T>(python: string, script: string, specFile: string, what: string): Promise<T | undefined> {
+function runPython<T>(python: string, script: string, specFile: string, what: string, wait: Wait = WAIT): Promise<T | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(python, [join(here, script), '--spec', specFile], { stdio: ['ignore', 'pipe', 'inherit'], env: pythonEnv() });
+    const child = spawn(python, [join(here, script), '--spec', specFile], { stdio: ['ignore', 'pipe', 'inherit'], env: pythonEnv(wait) });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('close', (code) => {
@@ -272,7 +275,7 @@ function runPython<T>(python: string, script: string, specFile: string, what: st
 }
 
 /** tokentag's TrainingSession on `run` (warm-up first), timed. */
-async function tokentagSession(config: ModelConfig, run: readonly CollatedBatch[], weightsFile: string | undefined): Promise<Side> {
+async function tokentagSession(config: ModelConfig, run: readonly CollatedBatch[], weightsFile: string | undefined, wait: Wait): Promise<Side> {
   const arch = architectureFor(config);
   let t = performance.now();
   let init: ReturnType<typeof arch.init> | undefined = arch.init(config, SEED);
@@ -284,7 +287,7 @@ async function tokentagSession(config: ModelConfig, run: readonly CollatedBatch[
     maxGradNorm: MAX_GRAD_NORM,
     seed: SEED,
     threads: THREADS,
-    spinning: SPINNING,
+    spinning: wait === 'active',
   });
   init = undefined; // the session holds its own copy
   const setupS = ms(t) / 1000;
@@ -300,7 +303,7 @@ async function tokentagSession(config: ModelConfig, run: readonly CollatedBatch[
 }
 
 /** bench/train_torch.py on the same batches (and tokentag's initial weights). */
-async function torchEager(key: string, config: ModelConfig, run: readonly CollatedBatch[], weightsFile: string | undefined): Promise<(Side & { raw: TorchOut }) | undefined> {
+async function torchEager(key: string, config: ModelConfig, run: readonly CollatedBatch[], weightsFile: string | undefined, wait: Wait = WAIT): Promise<(Side & { raw: TorchOut }) | undefined> {
   const batchesFile = join(work, `${key}-batches.bin`);
   const fd = openSync(batchesFile, 'w');
   for (const b of run) for (const t of [b.input_ids, b.attention_mask, b.labels!]) writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -316,7 +319,7 @@ async function torchEager(key: string, config: ModelConfig, run: readonly Collat
       weights_file: weightsFile ?? null,
     }),
   );
-  const pt = await runPython<TorchOut>(torchPython!, 'train_torch.py', specFile, 'PyTorch');
+  const pt = await runPython<TorchOut>(torchPython!, 'train_torch.py', specFile, 'PyTorch', wait);
   if (!values.keep) rmSync(batchesFile, { force: true });
   if (!pt) return undefined;
   const reference = /\/blas\/libblas\.so/.test(pt.blas);
@@ -359,35 +362,38 @@ for (const spec of values.configs!.split(',').map((s) => s.trim()).filter(Boolea
     `\n${shape.label}, batch ${batchSize}, identical batches: hidden ${config.hiddenSize}, ${config.numHiddenLayers} layers, FFN ${config.intermediateSize}, ` +
       `vocabulary ${fmt(config.vocabSize)}: ${(nParams / 1e6).toFixed(1)}M parameters; ${WARMUP} warm-up + ${steps} timed steps`,
   );
-  const weightsFile = torchPython && !values['separate-init'] ? join(work, `${key}-init.safetensors`) : undefined;
-  const tt = await tokentagSession(config, run, weightsFile);
-  report(tt);
-  const what = `${shape.label}, batch ${batchSize}`;
-  if (!torchPython) {
+  for (const wait of WAITS) {
+    const weightsFile = torchPython && !values['separate-init'] ? join(work, `${key}-init.safetensors`) : undefined;
+    console.log(`  threads waiting ${wait === 'passive' ? 'passively (PyTorch OMP_WAIT_POLICY=PASSIVE, ONNX Runtime spinning off)' : 'actively (OMP_WAIT_POLICY=ACTIVE, spinning on)'}:`);
+    const tt = await tokentagSession(config, run, weightsFile, wait);
+    report(tt);
+    const what = `${shape.label}, batch ${batchSize}, threads wait ${wait}`;
+    if (!torchPython) {
+      row(what, tt);
+      continue;
+    }
+    const pt = await torchEager(key!, config, run, weightsFile, wait);
+    if (weightsFile && !values.keep) rmSync(weightsFile, { force: true });
+    if (!pt) continue;
+    report(pt);
+    const ph = pt.raw.phase_ms_per_step;
+    const total = ph.forward + ph.backward + ph.clip + ph.optimizer;
+    console.log(
+      `  PyTorch step: forward ${ph.forward.toFixed(1)} + backward ${ph.backward.toFixed(1)} + clip ${ph.clip.toFixed(1)} + AdamW ${ph.optimizer.toFixed(1)} = ${total.toFixed(1)} ms; ` +
+        `tokentag ${((tt.elapsedS * 1000) / tt.steps).toFixed(1)} ms`,
+    );
+    console.log(lossLine('tokentag', tt.losses!));
+    console.log(lossLine('PyTorch', pt.losses!));
+    const diffs = tt.losses!.map((l, i) => Math.abs(l - pt.losses![i]!));
+    console.log(
+      `  loss difference: step 1 ${diffs[0]!.toExponential(1)}, largest over the ${diffs.length} steps ${Math.max(...diffs).toExponential(1)}` +
+        (values['separate-init'] ? ' (different initial weights)' : DROPOUT > 0 ? ' (same weights and batches, different dropout masks)' : ' (same weights and batches, no dropout: rounding only)'),
+    );
+    const ratio = tps(tt) / tps(pt);
+    console.log(`  tokentag / ${torchLabel}, threads waiting ${wait}: ${ratio.toFixed(2)}× tokens/s (target ≥ 1.25×)`);
     row(what, tt);
-    continue;
+    row(what, pt, `${ratio.toFixed(2)}×`);
   }
-  const pt = await torchEager(key!, config, run, weightsFile);
-  if (weightsFile && !values.keep) rmSync(weightsFile, { force: true });
-  if (!pt) continue;
-  report(pt);
-  const ph = pt.raw.phase_ms_per_step;
-  const total = ph.forward + ph.backward + ph.clip + ph.optimizer;
-  console.log(
-    `  PyTorch step: forward ${ph.forward.toFixed(1)} + backward ${ph.backward.toFixed(1)} + clip ${ph.clip.toFixed(1)} + AdamW ${ph.optimizer.toFixed(1)} = ${total.toFixed(1)} ms; ` +
-      `tokentag ${((tt.elapsedS * 1000) / tt.steps).toFixed(1)} ms`,
-  );
-  console.log(lossLine('tokentag', tt.losses!));
-  console.log(lossLine('PyTorch', pt.losses!));
-  const diffs = tt.losses!.map((l, i) => Math.abs(l - pt.losses![i]!));
-  console.log(
-    `  loss difference: step 1 ${diffs[0]!.toExponential(1)}, largest over the ${diffs.length} steps ${Math.max(...diffs).toExponential(1)}` +
-      (values['separate-init'] ? ' (different initial weights)' : DROPOUT > 0 ? ' (same weights and batches, different dropout masks)' : ' (same weights and batches, no dropout: rounding only)'),
-  );
-  const ratio = tps(tt) / tps(pt);
-  console.log(`  tokentag / ${torchLabel}: ${ratio.toFixed(2)}× tokens/s (target ≥ 1.25×)`);
-  row(what, tt);
-  row(what, pt, `${ratio.toFixed(2)}×`);
 }
 
 // ---- 3. the product: defaults on CoNLL-shaped data -----------------------------------------
@@ -501,7 +507,7 @@ F1: ${BERT_SHAPES.tiny.label} from scratch, the main job's recipe (${JSON.string
 
 // ---- summary -------------------------------------------------------------------------------
 
-console.log(`\nsummary (${THREADS} threads per side, threads wait ${WAIT}ly, load average ${load()}):`);
+console.log(`\nsummary (${THREADS} threads per side, load average ${load()}):`);
 console.log('| run | side | steps/s | tokens/s | padded tokens/s | peak RSS GiB | tokentag ÷ this |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const line of summary) console.log(line);
