@@ -418,10 +418,11 @@ if (PRODUCT_STEPS > 0) {
     output: null,
   });
   const out = await trainer.train();
+  const threads = (await trainer.session()).threads;
   await trainer.dispose();
   const grouped = trainer.args.groupByLength;
   const ttSide: Side = {
-    who: `tokentag defaults (${grouped ? 'length-grouped' : 'shuffled'}, threads ${trainer.args.threads ?? 'default'})`,
+    who: `tokentag defaults (${grouped ? 'length-grouped' : 'shuffled'}, ${threads ?? "ONNX Runtime's default"} intra-op thread${threads === 1 ? '' : 's'})`,
     steps: out.globalStep,
     elapsedS: out.metrics.train_runtime,
     realTokens: out.metrics.train_tokens_per_second * out.metrics.train_runtime,
@@ -482,7 +483,7 @@ if (F1_EPOCHS > 0) {
   const arch = architectureFor(config);
   console.log(
     `
-F1: ${BERT_SHAPES.tiny.label} from scratch, the main job's recipe (${JSON.stringify(FROM_SCRATCH_TRAINING)}), ${F1_EPOCHS} epochs on the CoNLL-shaped corpus; ` +
+F1: ${BERT_SHAPES.tiny.label} from scratch, the main job's recipe (${JSON.stringify({ ...FROM_SCRATCH_TRAINING, numTrainEpochs: F1_EPOCHS })}), ${F1_EPOCHS} epochs on the CoNLL-shaped corpus; ` +
       `validation: ${fmt(valRows.length)} CoNLL-shaped sentences with held-out names:`,
   );
   for (const seed of values['f1-seeds']!.split(',').map(Number)) {
