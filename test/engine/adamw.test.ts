@@ -13,12 +13,13 @@ import { kernelBytes } from '../../src/engine/wasm/kernels.ts';
 import { referenceAdamW } from './adamw-reference.ts';
 import { mulberry32 } from './gradcheck.ts';
 
+// Odd sizes whose group sums are not multiples of 4 either: the padding must keep every tensor whole for the SIMD lanes.
 const TENSORS = [
   { name: 'embeddings.weight', size: 37, decays: true },
   { name: 'dense.bias', size: 5, decays: false },
   { name: 'dense.weight', size: 64, decays: true },
-  { name: 'LayerNorm.weight', size: 19, decays: false },
-  { name: 'classifier.weight', size: 3, decays: true },
+  { name: 'LayerNorm.weight', size: 18, decays: false },
+  { name: 'classifier.weight', size: 2, decays: true },
 ];
 
 function bits(a: Float32Array): number[] {
