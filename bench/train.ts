@@ -347,7 +347,7 @@ function lossLine(who: string, losses: readonly number[]): string {
 
 const summary: string[] = [];
 const row = (what: string, s: Side, ratio?: string) =>
-  summary.push(`| ${what} | ${s.who} | ${(s.steps / s.elapsedS).toFixed(2)} | ${fmt(tps(s))} | ${fmt(s.paddedTokens / s.elapsedS)} | ${s.peakRss ? gib(s.peakRss) : '—'} | ${ratio ?? ''} |`);
+  summary.push(`| ${what} | ${s.who} | ${(s.steps / s.elapsedS).toFixed(2)} | ${fmt(tps(s))} | ${Number.isNaN(s.paddedTokens) ? '—' : fmt(s.paddedTokens / s.elapsedS)} | ${s.peakRss ? gib(s.peakRss) : '—'} | ${ratio ?? ''} |`);
 
 for (const spec of values.configs!.split(',').map((s) => s.trim()).filter(Boolean)) {
   const [key, bs] = spec.split(':');
