@@ -34,6 +34,15 @@ export interface ConllWriteOptions {
 
 const WHITESPACE = /[ \t]+/;
 
+/** The error for a column count no layout is guessed from, with the `columns` list to pass. */
+function unknownLayout(count: number, file: string, line: number): never {
+  if (count === 1) {
+    throw new InputError(file, line, 'found 1 column (a token without a tag); a CoNLL file needs the token and at least one tag column (to tag plain words, use tokentag predict)');
+  }
+  const example = ["'tokens'", ...Array<string>(count - 2).fill("'_'"), "'ner_tags'"].join(', ');
+  throw new InputError(file, line, `cannot tell what ${count} columns hold; pass columns, e.g. [${example}]`);
+}
+
 /** Parses one CoNLL text into the rows of one split; ids stay provisional until `assemble`. */
 export function parseConllSplit(text: string, file: string, name: string, options: ConllReadOptions, vocabs: Vocabs): RawSplit {
   if (options.columns) checkColumns(options.columns, true);
@@ -90,16 +99,11 @@ export function parseConllSplit(text: string, file: string, name: string, option
       continue;
     }
     const fields = tabs ? content.split('\t') : content.split(WHITESPACE);
+    if (layoutLine === 0 && content.startsWith('{')) {
+      throw new InputError(file, i + 1, 'this line is JSON, not CoNLL columns; the file looks like JSON Lines (name it .jsonl, or pass --format jsonl / format: "jsonl")');
+    }
     if (!layout) {
-      const guess = AUTO_LAYOUTS[fields.length];
-      if (!guess) {
-        throw new InputError(
-          file,
-          i + 1,
-          `cannot tell what ${fields.length} columns hold; pass columns, e.g. ['tokens', ${Array(fields.length - 2).fill("'_'").join(', ')}${fields.length > 2 ? ', ' : ''}'ner_tags']`,
-        );
-      }
-      layout = guess;
+      layout = AUTO_LAYOUTS[fields.length] ?? unknownLayout(fields.length, file, i + 1);
       useLayout(layout);
     }
     if (layoutLine === 0) layoutLine = i + 1;

@@ -153,3 +153,22 @@ test('reads a CoNLL-2003-sized file (14k sentences, 200k tokens) completely', ()
   assert.equal(ds.toArray().reduce((n, r) => n + r.tokens.length, 0), tokens);
   assert.ok(tokens >= 200_000);
 });
+
+test('a one-column file or a JSON line is a clear error naming the line, not a crash', () => {
+  // Before: RangeError: Invalid array length, thrown by the error-message builder itself.
+  throwsInput(() => parseConll('EU\nrejects\n', { file: 'words.txt' }), 'words.txt', 1, /1 column .*token .*tag column/);
+  throwsInput(
+    () => parseConll('{"tokens":["EU"],"ner_tags":[3]}\n', { file: 'train.json' }),
+    'train.json',
+    1,
+    /JSON.*--format jsonl/,
+  );
+  throwsInput(
+    () => parseConll('{"tokens": ["EU", "rejects"], "ner_tags": [3, 0]}\n', { file: 'train.txt' }),
+    'train.txt',
+    1,
+    /JSON.*--format jsonl/,
+  );
+  // Five columns still get the column-list hint.
+  throwsInput(() => parseConll('a b c d e\n', { file: 'x.txt' }), 'x.txt', 1, /cannot tell what 5 columns hold; pass columns, e\.g\. \['tokens', '_', '_', '_', 'ner_tags'\]/);
+});
