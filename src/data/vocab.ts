@@ -4,7 +4,7 @@
  * sorted once every split has been read, so all splits share one label list.
  */
 import { ClassLabel } from './features.ts';
-import type { ColumnLabels } from './labels.ts';
+import type { ResolvedLabels } from './labels.ts';
 
 const PREFIX_RANK: Readonly<Record<string, number>> = { B: 0, I: 1, E: 2, S: 3, L: 4, U: 5 };
 
@@ -70,10 +70,10 @@ export class LabelVocab {
 
 /** One vocabulary per tag column, shared by every split of a load. */
 export class Vocabs {
-  readonly #given: ColumnLabels;
+  readonly #given: ResolvedLabels;
   readonly #byColumn = new Map<string, LabelVocab>();
 
-  constructor(given: ColumnLabels = {}) {
+  constructor(given: ResolvedLabels = {}) {
     this.#given = given;
   }
 
