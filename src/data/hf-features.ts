@@ -7,7 +7,7 @@
  * Either format, from datasets 2.x (`Sequence`, `sequence:`) and 4.x (`List`, `list:`).
  */
 import { TokentagError } from '../errors.ts';
-import type { ColumnLabels } from './labels.ts';
+import type { ResolvedLabels } from './labels.ts';
 
 /** What a column holds, as far as token classification cares. */
 export type ColumnKind =
@@ -90,7 +90,7 @@ export function columnsFromCardFeatures(features: unknown, where: string): Decla
 }
 
 /** The label names of every tag column (`label-list`) of declared columns. */
-export function declaredLabels(columns: DeclaredColumns): ColumnLabels {
+export function declaredLabels(columns: DeclaredColumns): ResolvedLabels {
   const out: Record<string, readonly string[]> = {};
   for (const [name, k] of Object.entries(columns)) if (k.kind === 'label-list') out[name] = k.names;
   return out;

@@ -26,12 +26,14 @@ export {
   type ColumnLabels,
   type LabelPreset,
   type LabelSpec,
+  type ResolvedLabels,
 } from './labels.ts';
 export { sortLabels } from './vocab.ts';
 export { formatConll, parseConll, readConll, writeConll, type ConllReadOptions, type ConllWriteOptions } from './conll.ts';
 export { formatJsonl, parseJsonl, readJsonl, writeJsonl, type JsonlReadOptions, type JsonlWriteOptions } from './jsonl.ts';
+export { CONLLU_FIELDS, type ConlluReadOptions } from './conllu.ts';
+export { DATA_FORMATS, INPUT_FORMATS, detectDataFormat, detectInputFormat, formatOfExtension, type DetectedFormat, type InputFormat } from './format.ts';
 export {
-  formatOfFile,
   loadConll,
   loadDataset,
   loadJsonl,

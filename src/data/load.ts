@@ -11,18 +11,20 @@ import { TokentagError } from '../errors.ts';
 import { assemble, type RawSplit } from './build.ts';
 import type { TagNames } from './columns.ts';
 import { formatConll, parseConllSplit, type ConllReadOptions, type ConllWriteOptions } from './conll.ts';
+import { parseConlluSplit, type ConlluReadOptions } from './conllu.ts';
 import type { DatasetDict } from './dataset.ts';
 import { formatJsonl, parseJsonlSplit, type JsonlReadOptions, type JsonlWriteOptions } from './jsonl.ts';
-import { resolveLabels, type ColumnLabels } from './labels.ts';
+import { resolveLabels, type ResolvedLabels } from './labels.ts';
 import { declaredParquetLabels, openParquet, parseParquetSplit, type ParquetSource } from './parquet.ts';
 import { resolveHubDataset } from '../hub/dataset.ts';
 import type { HubOptions } from '../hub/settings.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile } from './text.ts';
 import { Vocabs } from './vocab.ts';
+import { detectDataFormat, formatOfExtension, SPLIT_FILE_EXTENSIONS, type DataFormat } from './format.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 
-export type DataFormat = 'conll' | 'jsonl' | 'parquet';
+export type { DataFormat } from './format.ts';
 
 /**
  * A file, a directory of split files, explicit files per split (`{train: 'a.txt', validation:
@@ -30,15 +32,15 @@ export type DataFormat = 'conll' | 'jsonl' | 'parquet';
  */
 export type DataSource = string | Readonly<Record<string, string | readonly string[]>>;
 
-export interface LoadOptions<C extends string = string> extends ConllReadOptions<C>, JsonlReadOptions<C> {
-  /** Default: by extension — `.jsonl` is JSONL, `.parquet` Parquet, anything else CoNLL. */
+export interface LoadOptions<C extends string = string> extends ConllReadOptions<C>, JsonlReadOptions<C>, ConlluReadOptions<C> {
+  /** Default: decided per file by the one rule in format.ts (explicit, extension, then content). */
   readonly format?: DataFormat;
   /** Only these splits (a Hub dataset then downloads only them). Default: all. */
   readonly splits?: readonly string[];
   /** A Hub dataset's configuration (`--dataset-config`); default the `default` one or the only one. */
   readonly config?: string;
   /** Label names the source declares elsewhere (a dataset card's `dataset_info`); a Parquet file's own metadata wins. */
-  readonly featureLabels?: ColumnLabels;
+  readonly featureLabels?: ResolvedLabels;
   /** Where and how to reach the Hub (default: the environment, as Python). */
   readonly hub?: HubOptions;
 }
@@ -58,7 +60,6 @@ const SPLIT_ALIASES: Readonly<Record<string, string>> = {
   validation: 'validation',
   test: 'test',
 };
-const DATA_EXTENSIONS = new Set(['.txt', '.conll', '.jsonl', '.parquet']);
 const SPLIT_ORDER = ['train', 'validation', 'test'];
 
 /**
@@ -68,14 +69,9 @@ const SPLIT_ORDER = ['train', 'validation', 'test'];
 export function splitOfFile(file: string): string | undefined {
   const name = basename(file);
   const ext = extname(name).toLowerCase();
-  if (!DATA_EXTENSIONS.has(ext)) return undefined;
+  if (!SPLIT_FILE_EXTENSIONS.has(ext)) return undefined;
   const stem = name.slice(0, name.indexOf('.'));
   return SPLIT_ALIASES[(ext === '.parquet' ? stem.split('-')[0]! : stem).toLowerCase()];
-}
-
-export function formatOfFile(file: string): DataFormat {
-  const ext = extname(file).toLowerCase();
-  return ext === '.jsonl' ? 'jsonl' : ext === '.parquet' ? 'parquet' : 'conll';
 }
 
 /** Decides which files make up which splits. */
@@ -98,13 +94,13 @@ export async function resolveSource(source: DataSource): Promise<SplitFile[]> {
     if (!split) continue;
     const prev = found.get(split);
     // Several Parquet shards make one split; two text files for one split are a mistake.
-    if (prev && !(formatOfFile(name) === 'parquet' && formatOfFile(prev[0]!) === 'parquet')) {
+    if (prev && !(formatOfExtension(name) === 'parquet' && formatOfExtension(prev[0]!) === 'parquet')) {
       throw new TokentagError(`${source}: both ${prev[0]} and ${name} would be the ${split} split; keep one`);
     }
     found.set(split, [...(prev ?? []), name]);
   }
   if (found.size === 0) {
-    throw new TokentagError(`${source}: no split files found (expected train, dev|validation|valid, test with .txt, .conll or .jsonl)`);
+    throw new TokentagError(`${source}: no split files found (expected train, dev|validation|valid, test with ${[...SPLIT_FILE_EXTENSIONS].join(', ')})`);
   }
   const rank = (s: string): number => (SPLIT_ORDER.includes(s) ? SPLIT_ORDER.indexOf(s) : SPLIT_ORDER.length);
   return [...found]
@@ -130,20 +126,17 @@ export async function loadDataset<const C extends string = string>(
     if (missing.length > 0) throw new TokentagError(`no ${missing.join(', ')} split in ${typeof source === 'string' ? source : 'the given files'} (it has: ${[...new Set(files.map((f) => f.split))].join(', ')})`);
     files = files.filter((f) => options.splits!.includes(f.split));
   }
-  const formatOf = (file: string) => options.format ?? formatOfFile(file);
+  // Parquet is binary: only the explicit format or the extension can say so (format.ts, rule 1–2).
+  const isParquet = (file: string) => (options.format ?? formatOfExtension(file)) === 'parquet';
   const parquet = new Map<string, ParquetSource>();
-  for (const f of files) if (formatOf(f.file) === 'parquet') parquet.set(f.file, await openParquet(f.file));
+  for (const f of files) if (isParquet(f.file)) parquet.set(f.file, await openParquet(f.file));
   const labels = labelsFor(resolveLabels(options.labels), declaredParquetLabels([...parquet.values()]), options.featureLabels ?? {});
   const vocabs = new Vocabs(labels);
   const splits: RawSplit[] = [];
   for (const { split, file } of files) {
     const p = parquet.get(file);
     const prev = splits.find((s) => s.name === split);
-    const raw = p
-      ? await parseParquetSplit(p, split, vocabs, { labels, idOffset: prev?.rows.length ?? 0 })
-      : formatOf(file) === 'jsonl'
-        ? parseJsonlSplit(await readTextFile(file), file, split, options, vocabs)
-        : parseConllSplit(await readTextFile(file), file, split, options, vocabs);
+    const raw = p ? await parseParquetSplit(p, split, vocabs, { labels, idOffset: prev?.rows.length ?? 0 }) : await parseTextSplit(file, split, options, vocabs);
     if (!prev) splits.push(raw);
     else if (prev.columns.join('\0') !== raw.columns.join('\0')) {
       throw new TokentagError(`${prev.file} and ${file} (both ${split}) have different tag columns: ${prev.columns.join(', ')} vs ${raw.columns.join(', ')}`);
@@ -152,12 +145,21 @@ export async function loadDataset<const C extends string = string>(
   return assemble(splits, vocabs) as unknown as DatasetDict<TaggedRow<TagNames<C>>>;
 }
 
+/** A text split file, read by its format as the one rule (format.ts) decides it. */
+async function parseTextSplit(file: string, split: string, options: LoadOptions, vocabs: Vocabs): Promise<RawSplit> {
+  const text = await readTextFile(file);
+  const format = detectDataFormat(file, () => text, options.format).format;
+  if (format === 'jsonl') return parseJsonlSplit(text, file, split, options, vocabs);
+  if (format === 'conllu') return parseConlluSplit(text, file, split, options, vocabs);
+  return parseConllSplit(text, file, split, options, vocabs);
+}
+
 /**
  * The label names each column gets: what the data declares (the Parquet files' own metadata,
  * then the card's), and what the caller gave for the other columns. A given list that
  * contradicts a declared one is an error: ids would change meaning.
  */
-function labelsFor(given: ColumnLabels, fromFiles: ColumnLabels, fromCard: ColumnLabels): ColumnLabels {
+function labelsFor(given: ResolvedLabels, fromFiles: ResolvedLabels, fromCard: ResolvedLabels): ResolvedLabels {
   const out: Record<string, readonly string[]> = { ...given };
   for (const [column, names] of Object.entries({ ...fromCard, ...fromFiles })) {
     const g = given[column];
@@ -183,6 +185,7 @@ export type SaveOptions = { readonly format?: DataFormat } & ConllWriteOptions &
 export async function saveDataset<R extends TokenRow>(dict: DatasetDict<R>, dir: string, options: SaveOptions = {}): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
+  if (options.format === 'conllu' || options.format === 'parquet') throw new TokentagError(`saveDataset writes CoNLL or JSON Lines, not ${options.format === 'conllu' ? 'CoNLL-U (its other fields are not kept)' : 'Parquet'}`);
   for (const [split, ds] of dict) {
     const jsonl = options.format === 'jsonl';
     const file = join(dir, `${split}.${jsonl ? 'jsonl' : 'txt'}`);

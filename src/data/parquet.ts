@@ -13,7 +13,7 @@ import { compressors } from 'hyparquet-compressors';
 import { InputError, TokentagError } from '../errors.ts';
 import type { RawRow, RawSplit } from './build.ts';
 import { columnsFromParquetMetadata, type ColumnKind, type DeclaredColumns } from './hf-features.ts';
-import type { ColumnLabels } from './labels.ts';
+import type { ResolvedLabels } from './labels.ts';
 import type { Vocabs } from './vocab.ts';
 
 export interface ParquetSource {
@@ -75,7 +75,7 @@ function inferKind(rows: readonly Record<string, unknown>[], column: string): Co
 
 export interface ParquetSplitOptions {
   /** Label names per column (given, declared by the file or by the card), fixed in `vocabs`. */
-  readonly labels: ColumnLabels;
+  readonly labels: ResolvedLabels;
   /** Row ids continue from here when the file has no `id` column (shards of one split). */
   readonly idOffset?: number;
 }
@@ -134,7 +134,7 @@ export async function parseParquetSplit(p: ParquetSource, split: string, vocabs:
 }
 
 /** Label names the files declare, per column; files of one dataset must agree. */
-export function declaredParquetLabels(sources: readonly ParquetSource[]): ColumnLabels {
+export function declaredParquetLabels(sources: readonly ParquetSource[]): ResolvedLabels {
   const out: Record<string, readonly string[]> = {};
   const from: Record<string, string> = {};
   for (const s of sources) {

@@ -18,7 +18,7 @@
 import { parse as parseYaml } from 'yaml';
 import { HubError, TokentagError } from '../errors.ts';
 import { columnsFromCardFeatures, declaredLabels } from '../data/hf-features.ts';
-import type { ColumnLabels } from '../data/labels.ts';
+import type { ResolvedLabels } from '../data/labels.ts';
 import { describeRef, parseRepoRef, type RepoRef } from './repo-id.ts';
 import { hubSettings, type HubOptions } from './settings.ts';
 import { snapshot, type Choice, type Chooser } from './snapshot.ts';
@@ -46,7 +46,7 @@ export interface HubDatasetFiles {
   /** split → local Parquet files, in the Hub's split order (train, validation, test, then the rest). */
   readonly files: Record<string, string[]>;
   /** Label names from the card's `dataset_info`, for files without `huggingface` metadata. */
-  readonly featureLabels: ColumnLabels;
+  readonly featureLabels: ResolvedLabels;
   /** One line for the user. */
   readonly description: string;
   readonly fromCache: boolean;
@@ -72,7 +72,7 @@ export function parseCard(text: string, where = 'README.md'): DatasetCard {
 }
 
 /** The card's label names for a configuration (`dataset_info` is one object or a list with `config_name`). */
-export function cardLabels(card: DatasetCard, config: string, where: string): ColumnLabels {
+export function cardLabels(card: DatasetCard, config: string, where: string): ResolvedLabels {
   const info = card.dataset_info;
   const entries = Array.isArray(info) ? info : info ? [info] : [];
   const entry = (entries as { config_name?: string; features?: unknown }[]).find((e) => (e.config_name ?? 'default') === config) ?? (entries.length === 1 ? entries[0] : undefined);

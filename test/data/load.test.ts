@@ -80,3 +80,58 @@ test('saveDataset writes each split and loads back the same', async () => {
     for (const name of dict.names) assert.deepEqual(back.get(name).toArray(), dict.get(name).toArray());
   }
 });
+
+test('a JSON Lines file named .json is read as JSON Lines (Dataset.to_json() names its output .json)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tokentag-load-json-'));
+  const file = join(dir, 'train.json');
+  await writeFile(file, '{"id": "0", "tokens": ["EU", "rejects"], "ner_tags": [3, 0]}\n{"id": "1", "tokens": ["Peter"], "ner_tags": [1]}\n');
+  const dict = await loadDataset(file, { labels: 'conll2003' });
+  assert.deepEqual(dict.get('train').get(0).ner_tags, [3, 0]);
+  assert.deepEqual(dict.get('train').labels('ner_tags').names, CONLL2003_NER);
+  // A directory of .json split files too.
+  await writeFile(join(dir, 'test.json'), '{"tokens": ["Paris"], "ner_tags": [5]}\n');
+  assert.deepEqual((await loadDataset(dir, { labels: 'conll2003' })).names, ['train', 'test']);
+  // A JSON array (to_json(lines=False)) is refused with what to do.
+  const array = join(dir, 'array.json');
+  await writeFile(array, '[{"tokens": ["a"], "ner_tags": [0]}]\n');
+  await assert.rejects(loadDataset(array), (e: unknown) => e instanceof TokentagError && /JSON array.*one JSON object per line/.test(e.message));
+});
+
+test('labels per column may name a preset: { ner_tags: "conll2003" } (the README example)', async () => {
+  const dict = await loadDataset(conllDir, { labels: { ner_tags: 'conll2003' } });
+  assert.deepEqual(dict.get('test').labels('ner_tags').names, CONLL2003_NER);
+  // The other columns still collect their labels from the data.
+  assert.ok(!dict.get('test').labels('pos_tags').names.includes('NN|SYM'));
+  const wnut = await loadDataset(join(fixtures, 'wnut17'), { labels: { ner_tags: 'wnut_17' } });
+  assert.equal(wnut.get('test').get(0).ner_tags[1], 3);
+  // What cannot be label names is a clear error, not "names.forEach is not a function".
+  const bad = (labels: unknown) => loadDataset(conllDir, { labels: labels as never });
+  await assert.rejects(bad({ ner_tags: 'conll2004' }), (e: unknown) => e instanceof TokentagError && /ner_tags.*unknown label preset 'conll2004'.*conll2003, wnut_17/.test(e.message));
+  await assert.rejects(bad({ ner_tags: 42 }), (e: unknown) => e instanceof TokentagError && /ner_tags.*a preset name .* or an array of label names/.test(e.message));
+  await assert.rejects(bad({ ner_tags: ['O', 1] }), (e: unknown) => e instanceof TokentagError && /ner_tags.*label names must be strings/.test(e.message));
+  await assert.rejects(bad({ pos_tags: 'wnut_17' }), (e: unknown) => e instanceof TokentagError && /preset 'wnut_17' has no pos_tags/.test(e.message));
+});
+
+test('a .conllu file is read as CoNLL-U: FORM words, UPOS tags, comments and multi-word ranges skipped', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tokentag-load-conllu-'));
+  const file = join(dir, 'train.conllu');
+  await writeFile(
+    file,
+    [
+      '# sent_id = 1',
+      '# text = Vamos al mar.',
+      '1\tVamos\tir\tVERB\t_\t_\t0\troot\t_\t_',
+      '2-3\tal\t_\t_\t_\t_\t_\t_\t_\t_',
+      '2\ta\ta\tADP\t_\t_\t4\tcase\t_\t_',
+      '3\tel\tel\tDET\t_\t_\t4\tdet\t_\t_',
+      '4\tmar\tmar\tNOUN\t_\t_\t1\tobl\t_\tSpaceAfter=No',
+      '4.1\tfue\tir\tVERB\t_\t_\t_\t_\t1:conj\t_',
+      '5\t.\t.\tPUNCT\t_\t_\t1\tpunct\t_\t_',
+      '',
+    ].join('\n'),
+  );
+  const ds = (await loadDataset(file)).get('train');
+  assert.deepEqual(ds.get(0).tokens, ['Vamos', 'a', 'el', 'mar', '.']);
+  const upos = ds.labels('upos');
+  assert.deepEqual((ds.get(0).upos as number[]).map((i) => upos.int2str(i)), ['VERB', 'ADP', 'DET', 'NOUN', 'PUNCT']);
+});
