@@ -7,6 +7,7 @@ export {
   type CallOptions,
   type ModelWindow,
   type PreparedCall,
+  type PipelineLoadOptions,
   type PipelineOptions,
   type PipelineTask,
   type TextPrediction,

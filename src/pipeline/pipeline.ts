@@ -32,6 +32,7 @@ import type {
   TokenizedPrediction,
   TokenizerFacts,
 } from './types.ts';
+import { normalizeOptions } from './options.ts';
 import { buildWindows, defaultStride, responsibleWindows, tokenizeTexts, windowStarts, type TextWindow } from './text.ts';
 
 export type PipelineTask = 'token-classification' | 'ner';
@@ -80,7 +81,21 @@ export interface PipelineOptions {
   addPrefixSpace?: boolean;
   /** ONNX Runtime intra-op threads per session (default: the cores divided among the sessions; ONNX Runtime's own for one session). */
   intraOpNumThreads?: number;
+  // The same options as Python's pipeline and transformers.js spell them; both spellings of one option must agree.
+  aggregation_strategy?: AggregationStrategy | Uppercase<AggregationStrategy>;
+  ignore_labels?: readonly string[];
+  batch_size?: number;
+  bio_constrained?: boolean;
+  max_length?: number;
+  add_prefix_space?: boolean;
+  intra_op_num_threads?: number;
 }
+
+/** The options of `pipeline(task, modelDir, options)`: everything but the model. */
+export type PipelineLoadOptions = Omit<PipelineOptions, 'model'>;
+
+const PIPELINE_OPTIONS = ['model', 'hub', 'aggregationStrategy', 'ignoreLabels', 'stride', 'batchSize', 'sessions', 'bioConstrained', 'maxLength', 'addPrefixSpace', 'intraOpNumThreads'];
+const CALL_OPTIONS = ['isSplitIntoWords', 'aggregationStrategy', 'ignoreLabels', 'bioConstrained', 'stride'];
 
 export interface CallOptions {
   /** The input is pre-split words: one sentence (`string[]`) or a batch (`string[][]`). */
@@ -90,6 +105,11 @@ export interface CallOptions {
   bioConstrained?: boolean;
   /** Overlap in tokens between windows of a long input, for this call (default: the pipeline's). */
   stride?: number;
+  // Python's spellings.
+  is_split_into_words?: boolean;
+  aggregation_strategy?: AggregationStrategy | Uppercase<AggregationStrategy>;
+  ignore_labels?: readonly string[];
+  bio_constrained?: boolean;
 }
 
 /** What the model runner needs of one window: token ids and token type ids, special tokens included. */
@@ -114,6 +134,9 @@ export interface PreparedCall<R> {
   results(): R[];
 }
 
+/** Pre-split input, in either spelling. */
+type SplitWords = { isSplitIntoWords: true } | { is_split_into_words: true };
+
 /** An entity over pre-split words: offsets in the words joined with spaces, `wordEnd` exclusive. */
 export interface WordEntity extends GroupedEntity {
   wordStart: number;
@@ -132,8 +155,8 @@ export interface WordPrediction {
 export type TextPrediction = TokenEntity[] | GroupedEntity[];
 
 export interface TokenClassificationPipeline {
-  (sentences: readonly (readonly string[])[], options: CallOptions & { isSplitIntoWords: true }): Promise<WordPrediction[]>;
-  (words: readonly string[], options: CallOptions & { isSplitIntoWords: true }): Promise<WordPrediction>;
+  (sentences: readonly (readonly string[])[], options: CallOptions & SplitWords): Promise<WordPrediction[]>;
+  (words: readonly string[], options: CallOptions & SplitWords): Promise<WordPrediction>;
   (text: string, options?: CallOptions): Promise<TextPrediction>;
   (texts: readonly string[], options?: CallOptions): Promise<TextPrediction[]>;
   readonly task: 'token-classification';
@@ -198,17 +221,25 @@ function padIdOf(tok: FastTokenizer, config: ModelConfig): number {
 
 /**
  * Creates the pipeline. `task` is `'token-classification'` or its alias `'ner'`; the model is a
- * directory or a Hub id, given as the second argument (`pipeline('ner', 'dslim/bert-base-NER')`,
- * as transformers.js) or as `options.model`.
+ * directory or a Hub id, given second as transformers.js takes it (`pipeline('ner',
+ * 'dslim/bert-base-NER', { aggregation_strategy: 'simple' })`) or as `options.model`. Options may
+ * be spelled in camelCase or as Python / transformers.js spell them; unknown options are an error.
  */
-export async function pipeline(task: PipelineTask, model: string, options?: Omit<PipelineOptions, 'model'>): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: PipelineTask, options: PipelineOptions): Promise<TokenClassificationPipeline>;
-export async function pipeline(task: PipelineTask, modelOrOptions: string | PipelineOptions, more?: Omit<PipelineOptions, 'model'>): Promise<TokenClassificationPipeline> {
+export async function pipeline(task: PipelineTask, model: string, options?: PipelineLoadOptions): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: PipelineTask, modelOrOptions: string | PipelineOptions, loadOptions?: PipelineLoadOptions): Promise<TokenClassificationPipeline> {
   if (task !== 'token-classification' && task !== 'ner') {
     throw new TokentagError(`unsupported task ${JSON.stringify(task)} (supported: token-classification, ner)`);
   }
-  const options: PipelineOptions = typeof modelOrOptions === 'string' ? { ...more, model: modelOrOptions } : modelOrOptions;
-  if (!options || typeof options.model !== 'string') throw new TokentagError('pipeline: a model (a directory or a Hub id) is required');
+  let given: unknown = modelOrOptions;
+  if (typeof modelOrOptions === 'string') {
+    if (loadOptions !== undefined && loadOptions !== null && Object.hasOwn(loadOptions, 'model')) {
+      throw new TokentagError(`pipeline: the model is given twice (${JSON.stringify(modelOrOptions)} and options.model); give it once`);
+    }
+    given = { ...(loadOptions ?? {}), model: modelOrOptions };
+  }
+  const options = normalizeOptions<PipelineOptions>(given, PIPELINE_OPTIONS, 'pipeline option');
+  if (typeof options.model !== 'string') throw new TokentagError('pipeline: a model (a directory or a Hub id) is required: pipeline(task, model) or pipeline(task, { model })');
   const { dir } = await resolveModel(options.model, { ...options.hub, purpose: 'inference' });
   if (!fs.statSync(dir).isDirectory()) throw new TokentagError(`${dir}: not a model directory (a directory with config.json)`);
   const raw = rawConfig(dir);
@@ -283,14 +314,15 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
     return prepared.results();
   }
 
-  function resolve(o: CallOptions | undefined) {
-    const callStride = o?.stride ?? stride;
-    if (o?.stride !== undefined) windowStarts(0, room, callStride); // validates it
+  function resolve(given: CallOptions | undefined) {
+    const o = normalizeOptions<CallOptions>(given, CALL_OPTIONS, 'call option');
+    if (o.stride !== undefined) windowStarts(0, room, o.stride); // validates it
     return {
-      strategy: o?.aggregationStrategy !== undefined ? parseStrategy(o.aggregationStrategy) : defaults.strategy,
-      ignoreLabels: o?.ignoreLabels ?? defaults.ignoreLabels,
-      bio: o?.bioConstrained ?? defaults.bio,
-      stride: callStride,
+      strategy: o.aggregationStrategy !== undefined ? parseStrategy(o.aggregationStrategy) : defaults.strategy,
+      ignoreLabels: o.ignoreLabels ?? defaults.ignoreLabels,
+      bio: o.bioConstrained ?? defaults.bio,
+      stride: o.stride ?? stride,
+      isSplitIntoWords: o.isSplitIntoWords ?? false,
     };
   }
 
@@ -443,7 +475,7 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
   }
 
   const call = async (input: unknown, o?: CallOptions): Promise<unknown> => {
-    if (o?.isSplitIntoWords) {
+    if (resolve(o).isSplitIntoWords) {
       if (!Array.isArray(input)) throw new TokentagError('isSplitIntoWords: the input must be an array of words or an array of such arrays');
       if (input.length === 0) throw new TokentagError('isSplitIntoWords: empty input (give at least one sentence)');
       const batch = input.every((x) => Array.isArray(x));
