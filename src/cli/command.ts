@@ -21,9 +21,14 @@ export interface CommandEntry {
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** What `-` reads (`predict --input -`, `score -`); default the process's standard input. */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 export const processIO: CliIO = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  get stdin() {
+    return process.stdin;
+  },
 };

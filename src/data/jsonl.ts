@@ -83,7 +83,7 @@ export function parseJsonlSplit(text: string, file: string, name: string, option
         if (typeof v === 'number') {
           const fixed = vocab.fixed;
           if (!fixed) {
-            throw new InputError(file, at, `"${column}" holds integer ids but no label names were given for it (labels: 'conll2003', 'wnut_17' or {${column}: [...]})`);
+            throw new InputError(file, at, `"${column}" holds integer ids but no label names were given for it (--labels conll2003 | wnut_17 | a list on the command line; labels: 'conll2003' or {${column}: [...]} in loadDataset)`);
           }
           if (!Number.isInteger(v) || v < 0 || v >= fixed.numClasses) {
             throw new InputError(file, at, `"${column}" id ${v} (token ${k + 1}) is out of range; expected an integer in 0..${fixed.numClasses - 1}`);

@@ -17,8 +17,8 @@ import { labelNamesOf, requireSplit, resolveDataset } from '../../train/resolve.
 import { resolveModel } from '../../hub/model.ts';
 import { cliHubOptions } from '../hub.ts';
 import type { CliIO, Command } from '../command.ts';
-import { num } from './train.ts';
-import { parseFlags } from '../flags.ts';
+import { DATA_OPTIONS, dataLoadOptions, dataOptionsHelp } from '../data-options.ts';
+import { num, parseCommandLine } from '../flags.ts';
 
 const help = `Usage: tokentag evaluate --model DIR|ID [--dataset FILE|DIR|ID] [options]
 
@@ -30,16 +30,18 @@ split into overlapping windows and merged back: every word is scored.
 Options:
   --model DIR|ID         a model directory (config.json, model.safetensors, tokenizer) or a Hugging
                          Face Hub id (org/name[@revision]), from Python's cache or downloaded
-  --dataset FILE|DIR|ID  CoNLL, JSONL or Parquet file or directory, or a Hub dataset id;
+  --dataset FILE|DIR|ID  a CoNLL, JSON Lines, CoNLL-U or Parquet file or directory, or a Hub dataset id;
                          default: the built-in synthetic corpus
   --dataset-config NAME  the configuration of a Hub dataset that has several
   --split NAME           default test
   --label-column NAME    default ner_tags
-  --batch-size N         default 32
+  --batch-size N         default 32 (also --per_device_eval_batch_size)
   --max-length N         tokens per window (default: the tokenizer's / model's limit)
   --json                 print evaluate's seqeval dictionary (per type and overall_*) as JSON
   -h, --help             show this help
 
+Reading the data (as on data inspect and train):
+${dataOptionsHelp()}
 Examples:
   tokentag evaluate --model runs/tokentag-bert-tiny
   tokentag evaluate --model runs/ner --dataset data/conll2003 --split validation --json
@@ -47,23 +49,32 @@ Examples:
 `;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  const values = parseFlags(argv, {
-        model: { type: 'string' },
-        dataset: { type: 'string' },
-        'dataset-config': { type: 'string' },
-        split: { type: 'string', default: 'test' },
-        'label-column': { type: 'string', default: 'ner_tags' },
-        'batch-size': { type: 'string' },
-        'max-length': { type: 'string' },
-        json: { type: 'boolean', default: false },
-      });
+  const { values, label } = parseCommandLine(
+    argv,
+    {
+      model: { type: 'string' },
+      dataset: { type: 'string' },
+      'dataset-config': { type: 'string' },
+      split: { type: 'string', default: 'test' },
+      'label-column': { type: 'string', default: 'ner_tags' },
+      'batch-size': { type: 'string' },
+      'max-length': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      ...DATA_OPTIONS,
+    },
+    { aliases: { 'model-name-or-path': 'model', 'per-device-eval-batch-size': 'batch-size', 'max-seq-length': 'max-length', 'label-column-name': 'label-column' } },
+  );
   if (!values.model) throw new UsageError('--model is required');
-  const batchSize = num('batch-size', values['batch-size'], 'posint') ?? 32;
-  const maxLengthFlag = num('max-length', values['max-length'], 'posint');
+  const batchSize = num(label('batch-size'), values['batch-size'], 'posint') ?? 32;
+  const maxLengthFlag = num(label('max-length'), values['max-length'], 'posint');
   const column = values['label-column'];
 
   const hub = cliHubOptions(io);
-  const data = await resolveDataset(values.dataset, { hub, ...(values['dataset-config'] !== undefined ? { config: values['dataset-config'] } : {}) });
+  const data = await resolveDataset(values.dataset, {
+    ...dataLoadOptions(values, column, label),
+    hub,
+    ...(values['dataset-config'] !== undefined ? { config: values['dataset-config'] } : {}),
+  });
   requireSplit(data.dataset, values.split, 'choose one with --split');
   const dataLabels = labelNamesOf(data.dataset, column);
   const { dir } = await resolveModel(values.model, { ...hub, purpose: 'weights' });
