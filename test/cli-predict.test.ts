@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { main } from '../src/cli/main.ts';
 import { loadTokenClassifier, saveTokenClassifier } from '../src/models/index.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../src/tokenize/index.ts';
@@ -90,6 +91,44 @@ describe('tokentag predict', () => {
     assert.equal(s.code, 0, s.err);
     const scores = JSON.parse(s.out);
     assert.ok(scores.overall_accuracy >= 0 && scores.overall_accuracy <= 1);
+  });
+
+  it('one rule for file types: a CoNLL file named .txt is read as CoNLL, as train reads it', async () => {
+    // Before: predict guessed from the extension alone and read every line as a text.
+    const conll = path.join(root, 'sentences.txt');
+    fs.writeFileSync(conll, 'Ada B-PER\nlived O\nin O\nParis B-LOC\n\nAlan B-PER\nTuring I-PER\n');
+    const r = await cli(['predict', '--model', dir, '--input', conll, '--format', 'conll']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.split('\n').map((l) => l.split(' ')[0]), ['Ada', 'lived', 'in', 'Paris', '', 'Alan', 'Turing', '', '']);
+    // The override still wins.
+    const t = await cli(['predict', '--model', dir, '--input', conll, '--input-format', 'text']);
+    assert.equal(t.code, 0, t.err);
+    assert.equal(JSON.parse(t.out.split('\n')[0]).text, 'Ada B-PER');
+  });
+
+  it('CoNLL-U input: the FORM column, comments, multi-word ranges and empty nodes skipped', async () => {
+    // Before: the ID column and the # comment lines were read as words.
+    const conllu = path.join(root, 'in.conllu');
+    fs.writeFileSync(
+      conllu,
+      ['# sent_id = 1', '# text = Ada lived in Paris', '1\tAda\tAda\tPROPN\t_\t_\t2\tnsubj\t_\t_', '2\tlived\tlive\tVERB\t_\t_\t0\troot\t_\t_',
+        '3-4\tinParis\t_\t_\t_\t_\t_\t_\t_\t_', '3\tin\tin\tADP\t_\t_\t4\tcase\t_\t_', '3.1\tgone\tgo\tVERB\t_\t_\t_\t_\t2:conj\t_',
+        '4\tParis\tParis\tPROPN\t_\t_\t2\tobl\t_\t_', ''].join('\n'),
+    );
+    const r = await cli(['predict', '--model', dir, '--input', conllu, '--format', 'conll']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trim().split('\n').map((l) => l.split(' ')[0]), ['Ada', 'lived', 'in', 'Paris']);
+  });
+
+  it('--input - reads standard input', async () => {
+    let out = '';
+    let err = '';
+    const stdin = Readable.from(['{"text": "Ada lived in Paris"}\n', '{"tokens": ["Alan", "Turing"]}\n']);
+    const code = await main(['predict', '--model', dir, '--input', '-'], { out: (t) => { out += t; }, err: (t) => { err += t; }, stdin });
+    assert.equal(code, 0, err);
+    const rows = out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(rows[0].text, 'Ada lived in Paris');
+    assert.deepEqual(rows[1].tokens, ['Alan', 'Turing']);
   });
 
   it('usage and input errors', async () => {

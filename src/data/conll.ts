@@ -34,6 +34,23 @@ export interface ConllWriteOptions {
 
 const WHITESPACE = /[ \t]+/;
 
+/**
+ * The columns of one CoNLL line; null for a sentence break (a blank line or a `-DOCSTART-` line).
+ * Trailing spaces and tabs are dropped; leading ones too between whitespace-separated columns
+ * (with tabs, a leading tab is an empty first column, which readers report).
+ */
+export function conllFields(line: string, tabs: boolean): string[] | null {
+  let end = line.length;
+  let c: number;
+  while (end > 0 && ((c = line.charCodeAt(end - 1)) === 32 || c === 9)) end--;
+  let start = 0;
+  if (!tabs) while (start < end && ((c = line.charCodeAt(start)) === 32 || c === 9)) start++;
+  if (start === end) return null;
+  const content = start === 0 && end === line.length ? line : line.slice(start, end);
+  if (content.startsWith('-DOCSTART-')) return null;
+  return tabs ? content.split('\t') : content.split(WHITESPACE);
+}
+
 /** The error for a column count no layout is guessed from, with the `columns` list to pass. */
 function unknownLayout(count: number, file: string, line: number): never {
   if (count === 1) {
@@ -81,25 +98,12 @@ export function parseConllSplit(text: string, file: string, name: string, option
   if (layout) useLayout(layout);
 
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    let end = line.length;
-    let c: number;
-    while (end > 0 && ((c = line.charCodeAt(end - 1)) === 32 || c === 9)) end--;
-    let start = 0;
-    // Leading whitespace is a separator only between whitespace-separated columns; with tabs
-    // a leading tab means an empty first column, which is reported below.
-    if (!tabs) while (start < end && ((c = line.charCodeAt(start)) === 32 || c === 9)) start++;
-    if (start === end) {
+    const fields = conllFields(lines[i], tabs);
+    if (fields === null) {
       flush();
       continue;
     }
-    const content = start === 0 && end === line.length ? line : line.slice(start, end);
-    if (content.startsWith('-DOCSTART-')) {
-      flush();
-      continue;
-    }
-    const fields = tabs ? content.split('\t') : content.split(WHITESPACE);
-    if (layoutLine === 0 && content.startsWith('{')) {
+    if (layoutLine === 0 && fields[0]!.startsWith('{')) {
       throw new InputError(file, i + 1, 'this line is JSON, not CoNLL columns; the file looks like JSON Lines (name it .jsonl, or pass --format jsonl / format: "jsonl")');
     }
     if (!layout) {

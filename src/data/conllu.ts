@@ -89,23 +89,6 @@ export class ConlluLayout {
   }
 }
 
-/** How to read one tag column from a word line's fields. */
-type TagSource = { readonly index: number } | { readonly miscKey: string; readonly misc: number };
-
-function tagSource(column: string, layout: ConlluLayout, file: string): TagSource {
-  const upper = column.toUpperCase();
-  const index = layout.fields.indexOf(upper);
-  if (index >= 0) {
-    if (CONLLU_FIELDS.includes(upper) && !TAG_FIELDS.has(upper)) {
-      throw new TokentagError(`${file}: the CoNLL-U field ${upper} cannot be a tag column (choose upos, xpos, deprel, an extra CoNLL-U Plus field or a MISC key)`);
-    }
-    return { index };
-  }
-  const misc = layout.fields.indexOf('MISC');
-  if (misc < 0) throw new TokentagError(`${file}: no CoNLL-U field named ${upper} (fields: ${layout.fields.join(' ')}) and no MISC field to find a ${column}= key in`);
-  return { miscKey: column.toLowerCase(), misc };
-}
-
 /** The value of `key=` in a MISC field (`SpaceAfter=No|NER=B-PER`), keys compared case-insensitively. */
 function miscValue(misc: string, key: string): string | undefined {
   if (misc === '_') return undefined;
@@ -116,6 +99,29 @@ function miscValue(misc: string, key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Reads tag column `column` (`upos`, `xpos`, `deprel`, an extra CoNLL-U Plus field or a MISC key)
+ * from a word line's fields: the value, or an error naming the line when a MISC key is missing.
+ */
+export function conlluTagReader(column: string, layout: ConlluLayout, file: string): (fields: readonly string[], lineNo: number) => string {
+  const upper = column.toUpperCase();
+  const index = layout.fields.indexOf(upper);
+  if (index >= 0) {
+    if (CONLLU_FIELDS.includes(upper) && !TAG_FIELDS.has(upper)) {
+      throw new TokentagError(`${file}: the CoNLL-U field ${upper} cannot be a tag column (choose upos, xpos, deprel, an extra CoNLL-U Plus field or a MISC key)`);
+    }
+    return (fields) => fields[index]!;
+  }
+  const misc = layout.fields.indexOf('MISC');
+  if (misc < 0) throw new TokentagError(`${file}: no CoNLL-U field named ${upper} (fields: ${layout.fields.join(' ')}) and no MISC field to find a ${column}= key in`);
+  const key = column.toLowerCase();
+  return (fields, lineNo) => {
+    const v = miscValue(fields[misc]!, key);
+    if (v === undefined) throw new InputError(file, lineNo, `the MISC field has no ${key}= value ('${fields[misc]}'); every word needs one when ${key} is a tag column`);
+    return v;
+  };
+}
+
 /** Parses one CoNLL-U text into the rows of one split; ids stay provisional until `assemble`. */
 export function parseConlluSplit(text: string, file: string, name: string, options: ConlluReadOptions, vocabs: Vocabs): RawSplit {
   const lines = splitLines(text);
@@ -124,7 +130,7 @@ export function parseConlluSplit(text: string, file: string, name: string, optio
   const columns = (chosen && chosen.length > 0 ? chosen : ['upos', ...layout.extraColumns()]).map((c) => c.toLowerCase());
   const dup = columns.find((c, i) => columns.indexOf(c) !== i);
   if (dup) throw new TokentagError(`column '${dup}' is named twice`);
-  const sources = columns.map((c) => tagSource(c, layout, file));
+  const readers = columns.map((c) => conlluTagReader(c, layout, file));
   const vocabList: LabelVocab[] = columns.map((c) => vocabs.get(c));
   const rows: RawRow[] = [];
   let tokens: string[] = [];
@@ -143,9 +149,7 @@ export function parseConlluSplit(text: string, file: string, name: string, optio
     const { fields } = kind;
     tokens.push(fields[layout.form]!);
     for (let j = 0; j < columns.length; j++) {
-      const src = sources[j]!;
-      const label = 'index' in src ? fields[src.index]! : miscValue(fields[src.misc]!, src.miscKey);
-      if (label === undefined) throw new InputError(file, i + 1, `the MISC field has no ${columns[j]}= value ('${fields[(src as { misc: number }).misc]}'); every word needs one when ${columns[j]} is a tag column`);
+      const label = readers[j]!(fields, i + 1);
       const id = vocabList[j]!.id(label);
       if (id < 0) throw new InputError(file, i + 1, `unknown ${columns[j]} label '${label}' (expected ${describeNames(vocabList[j]!.fixed!.names)})`);
       tags[j]!.push(id);

@@ -49,10 +49,8 @@ export function formatOfExtension(file: string): DataFormat | undefined {
   return BY_EXTENSION[extname(file).toLowerCase()];
 }
 
-/** Lines of the sample looked at; enough to see a few sentences, little enough to read at once. */
-const SAMPLE_LINES = 200;
-/** Bytes read from the head of a file to decide (see `sampleOfFile`). */
-export const SAMPLE_BYTES = 64 * 1024;
+/** Non-blank lines of the sample looked at; enough to see a few sentences, little enough to read ahead. */
+export const SAMPLE_LINES = 200;
 
 const CONLLU_ID = /^(\d+|\d+-\d+|\d+\.\d+)$/;
 const TAG = /^(O|[BIESLU]-\S+|\S+-[BIESLU])$/;

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DatasetDict } from '../../src/data/dataset.ts';
 import { loadDataset } from '../../src/data/load.ts';
+import { tagIds, type TokenRow } from '../../src/data/row.ts';
 import { InputError, TokentagError } from '../../src/errors.ts';
 
 const row = (...f: string[]) => f.join('\t');
@@ -32,8 +34,8 @@ async function file(name: string, text: string): Promise<string> {
   await writeFile(path, text);
   return path;
 }
-const names = (ds: Awaited<ReturnType<typeof loadDataset>>, column: string) =>
-  ds.get('train').toArray().map((r) => (r[column] as number[]).map((i) => ds.get('train').labels(column).int2str(i)));
+const names = (ds: DatasetDict<TokenRow>, column: string) =>
+  ds.get('train').toArray().map((r) => tagIds(r, column).map((i) => ds.get('train').labels(column).int2str(i)));
 
 test('FORM words; UPOS by default; comments, multi-word ranges and empty nodes skipped', async () => {
   const ds = await loadDataset(await file('train.conllu', SENT));

@@ -32,7 +32,7 @@ export const commands: CommandEntry[] = [
   },
   {
     path: ['predict'],
-    summary: 'Run a token classifier over texts or a file (JSON, JSONL or CoNLL out)',
+    summary: 'Run a token classifier over texts or a file (JSON, JSONL, CoNLL or conlleval out)',
     load: async () => (await import('./predict.ts')).predictCommand,
   },
   {

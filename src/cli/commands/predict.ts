@@ -4,18 +4,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import { InputError, TokentagError, UsageError } from '../../errors.ts';
-import { parseStrategy, pipeline, type TokenClassificationPipeline } from '../../pipeline/index.ts';
-import type { AggregationStrategy } from '../../pipeline/index.ts';
 import { AtomicFileWriter } from '../../io/atomic.ts';
 import { documentEnd, documentItem, documentStart, entityType, entityTypes, type RenderableEntity } from '../../web/render.js';
+import { INPUT_FORMATS, type InputFormat } from '../../data/format.ts';
+import { parseStrategy, pipeline, type TokenClassificationPipeline } from '../../pipeline/index.ts';
+import type { AggregationStrategy } from '../../pipeline/index.ts';
 import type { CliIO, Command } from '../command.ts';
+import { DATA_OPTIONS, dataOptionsHelp, parseFormatOption, parseLabelsOption } from '../data-options.ts';
+import { parseCommandLine } from '../flags.ts';
+import { readItems, type Item } from '../predict-input.ts';
 import { cliHubOptions } from '../hub.ts';
 
 const help = `Usage: tokentag predict --model DIR|ID [options] "text" …
-       tokentag predict --model DIR|ID --input FILE [--format jsonl|conll] [--output FILE]
+       tokentag predict --model DIR|ID --input FILE|- [--format jsonl|conll|conlleval] [--output FILE]
 
 Runs the token classifier in DIR (config.json with id2label, weights or onnx/model.onnx, and
 a tokenizer) over texts, like Hugging Face's pipeline("token-classification"). Texts longer
@@ -23,18 +25,21 @@ than the model's maximum length are read in overlapping windows, never truncated
 
 Texts on the command line: prints JSON (one text: its entities; several: one array per text).
 
---input FILE is streamed in batches (constant memory), one result per line of JSONL:
-  *.jsonl / *.json   one object per line: {"text": "..."} → {"text", "entities"}
-                     or {"tokens": [...]} (pre-split words) → {"tokens", "labels", "scores", "entities"}
-  *.conll / *.iob / *.bio / *.tsv
-                     CoNLL: one token per line (first column), blank line between sentences
-  anything else      plain text, one text per line
-(--input-format text|jsonl|conll overrides the guess from the extension.)
+--input FILE (or - for standard input) is streamed in batches (constant memory). What it is
+follows the one rule every command uses (docs/data.md, "File types"): --input-format if given;
+else the extension (.jsonl → JSON Lines, .conllu → CoNLL-U, .conll/.iob/.bio/.tsv → CoNLL);
+else the first lines (JSON objects → JSON Lines; CoNLL-U fields → CoNLL-U; token-and-tag
+columns → CoNLL; anything else is plain text, one text per line).
+  JSON Lines   {"text": "..."} → {"text", "entities"}, or {"tokens": [...]} (pre-split words)
+               → {"tokens", "labels", "scores", "entities"}
+  CoNLL        one token per line (the first column, or --columns), blank line between sentences
+  CoNLL-U      the FORM column; comments, multi-word ranges (1-2) and empty nodes (1.1) skipped
+  text         one text per line
 
 Options:
   --model DIR|ID          the model directory, or a Hugging Face Hub id (org/name[@revision]):
                           from Python's cache or downloaded (its onnx/model.onnx when it has one)
-  --aggregation S         none (default), simple, first, average or max
+  --aggregation S         none (default), simple, first, average or max (also --aggregation_strategy)
   --ignore-labels L,...   labels (or, aggregated, entity types) to drop (default: O)
   --stride N              overlap in tokens between windows of a long text (default min(128, room/2))
   --batch-size N          at most N windows per model run (default 32)
@@ -44,70 +49,75 @@ Options:
   --threads N             ONNX Runtime intra-op threads per session (default: the cores
                           divided among the sessions)
   --bio                   constrained (Viterbi) decoding: no I-X after O or another type
-  --input FILE            read texts or sentences from FILE instead of the arguments
-  --input-format F        text, jsonl or conll (default: from the extension)
-  --format F              jsonl (default) or conll: token and predicted tag per line, for
-                          pre-split input; 'tokentag score' reads it
+  --input FILE|-          read texts or sentences from FILE (- : standard input) instead of the arguments
+  --format F              jsonl (default); conll: token and predicted tag per line, for
+                          pre-split input; conlleval: token, gold tag and predicted tag per
+                          line (the input's gold tags; 'tokentag score FILE' reads it)
+  --label-column NAME     with --format conlleval: the gold tag column (default: the last CoNLL
+                          column, ner_tags in JSON Lines, upos in CoNLL-U)
   --output FILE           write there instead of standard output
   --html FILE             also write the texts with their entities highlighted (coloured by
                           type, legend, score on hover) as one standalone HTML page, the same
                           view as 'tokentag serve' shows; written whole or not at all
   -h, --help              show this help
 
+Reading the input (as on data inspect, train and evaluate):
+${dataOptionsHelp('--input-format')}
 Examples:
   tokentag predict --model runs/ner-bert --aggregation simple "Ada Lovelace lived in London."
-  tokentag predict --model runs/ner-bert --input test.conll --format conll --output pred.conll
   tokentag predict --model dslim/bert-base-NER --aggregation simple "Ada Lovelace lived in London."
-  tokentag score --gold test.conll --pred pred.conll
+  tokentag predict --model runs/ner-bert --input test.conll --format conll --output pred.conll
   tokentag predict --model runs/ner-bert --aggregation first --input texts.txt --html entities.html
+  tokentag score --gold test.conll --pred pred.conll
+  tokentag predict --model runs/ner-bert --input test.conll --format conlleval | tokentag score -
 `;
 
-type InputFormat = 'text' | 'jsonl' | 'conll';
+type OutputFormat = 'jsonl' | 'conll' | 'conlleval';
 
 function parse(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        aggregation: { type: 'string', default: 'none' },
-        'ignore-labels': { type: 'string' },
-        stride: { type: 'string' },
-        'batch-size': { type: 'string', default: '32' },
-        sessions: { type: 'string' },
-        threads: { type: 'string' },
-        bio: { type: 'boolean', default: false },
-        input: { type: 'string' },
-        'input-format': { type: 'string' },
-        format: { type: 'string', default: 'jsonl' },
-        output: { type: 'string' },
-        html: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
+  const { values: v, positionals, label } = parseCommandLine(
+    argv,
+    {
+      model: { type: 'string' },
+      aggregation: { type: 'string', default: 'none' },
+      'ignore-labels': { type: 'string' },
+      stride: { type: 'string' },
+      'batch-size': { type: 'string', default: '32' },
+      sessions: { type: 'string' },
+      threads: { type: 'string' },
+      bio: { type: 'boolean', default: false },
+      input: { type: 'string' },
+      'input-format': { type: 'string' },
+      format: { type: 'string', default: 'jsonl' },
+      'label-column': { type: 'string' },
+      output: { type: 'string' },
+      html: { type: 'string' },
+      columns: DATA_OPTIONS.columns,
+      labels: DATA_OPTIONS.labels,
+      tab: DATA_OPTIONS.tab,
+    },
+    { allowPositionals: true, aliases: { 'aggregation-strategy': 'aggregation', 'model-name-or-path': 'model', 'label-column-name': 'label-column' } },
+  );
   if (v.model === undefined) throw new UsageError('--model DIR|ID is required');
   let strategy: AggregationStrategy;
   try {
     strategy = parseStrategy(v.aggregation);
   } catch (e) {
-    throw new UsageError(`--aggregation: ${(e as Error).message}`);
+    throw new UsageError(`${label('aggregation')}: ${(e as Error).message}`);
   }
   const int = (name: string, s: string | undefined, min: number): number | undefined => {
     if (s === undefined) return undefined;
-    if (!/^\d+$/.test(s) || Number(s) < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${s}'`);
+    if (!/^\d+$/.test(s) || Number(s) < min) throw new UsageError(`${label(name)} must be an integer ≥ ${min}, got '${s}'`);
     return Number(s);
   };
-  if (v.input === undefined && parsed.positionals.length === 0) throw new UsageError('give texts as arguments or --input FILE');
-  if (v.input !== undefined && parsed.positionals.length > 0) throw new UsageError('give texts as arguments or --input FILE, not both');
-  if (v.format !== 'jsonl' && v.format !== 'conll') throw new UsageError(`--format must be jsonl or conll, got '${v.format}'`);
-  const inf = v['input-format'];
-  if (inf !== undefined && inf !== 'text' && inf !== 'jsonl' && inf !== 'conll') throw new UsageError(`--input-format must be text, jsonl or conll, got '${inf}'`);
+  if (v.input === undefined && positionals.length === 0) throw new UsageError('give texts as arguments or --input FILE');
+  if (v.input !== undefined && positionals.length > 0) throw new UsageError('give texts as arguments or --input FILE, not both');
+  const format = parseFormatOption<OutputFormat>(v.format, ['jsonl', 'conll', 'conlleval'], '--format')!;
+  if (v['label-column'] !== undefined && format !== 'conlleval') throw new UsageError('--label-column chooses the gold tags of --format conlleval');
+  if (v.input === undefined && (v.columns !== undefined || v.labels !== undefined || v.tab || v['input-format'] !== undefined)) {
+    throw new UsageError('--input-format, --columns, --labels and --tab describe an --input file');
+  }
+  const columns = v.columns?.split(',').map((c) => c.trim()).filter((c) => c !== '');
   return {
     model: v.model,
     strategy,
@@ -118,61 +128,16 @@ function parse(argv: string[]) {
     threads: int('threads', v.threads, 1),
     bio: v.bio!,
     input: v.input,
-    inputFormat: inf as InputFormat | undefined,
-    format: v.format as 'jsonl' | 'conll',
+    inputFormat: parseFormatOption<InputFormat>(v['input-format'], INPUT_FORMATS, '--input-format'),
+    columns,
+    tabs: v.tab ?? false,
+    goldColumn: v['label-column'],
+    labels: v.labels,
+    format,
     output: v.output,
     html: v.html,
-    texts: parsed.positionals,
+    texts: positionals,
   };
-}
-
-export function guessInputFormat(file: string): InputFormat {
-  if (/\.jsonl?$/i.test(file)) return 'jsonl';
-  if (/\.(conll|conllu|iob|iob2|bio|bioes|tsv)$/i.test(file)) return 'conll';
-  return 'text';
-}
-
-/** One unit of input: a text or a pre-split sentence, with the line it came from. */
-type Item = { kind: 'text'; text: string; line: number } | { kind: 'words'; words: string[]; line: number };
-
-/** Reads FILE line by line, yielding items (CoNLL sentences end at blank lines). */
-async function* readItems(file: string, format: InputFormat): AsyncGenerator<Item> {
-  if (!fs.existsSync(file)) throw new TokentagError(`${file}: no such file`);
-  const rl = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
-  let words: string[] = [];
-  let start = 0;
-  for await (const raw of rl) {
-    n++;
-    const line = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (format === 'text') {
-      yield { kind: 'text', text: line, line: n };
-    } else if (format === 'jsonl') {
-      if (line.trim() === '') continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(line);
-      } catch (e) {
-        throw new InputError(file, n, `not valid JSON: ${(e as Error).message}`);
-      }
-      const o = obj as { text?: unknown; tokens?: unknown };
-      if (obj !== null && typeof obj === 'object' && typeof o.text === 'string') yield { kind: 'text', text: o.text, line: n };
-      else if (obj !== null && typeof obj === 'object' && Array.isArray(o.tokens) && o.tokens.every((t) => typeof t === 'string')) yield { kind: 'words', words: o.tokens as string[], line: n };
-      else throw new InputError(file, n, 'expected an object with "text" (a string) or "tokens" (an array of strings)');
-    } else {
-      const t = line.trim();
-      if (t === '') {
-        if (words.length > 0) yield { kind: 'words', words, line: start };
-        words = [];
-        continue;
-      }
-      const tok = t.split(/\s+/)[0]!;
-      if (tok === '-DOCSTART-') continue;
-      if (words.length === 0) start = n;
-      words.push(tok);
-    }
-  }
-  if (words.length > 0) yield { kind: 'words', words, line: start };
 }
 
 /** Writes text, waiting when the stream's buffer is full (constant memory). */
@@ -213,11 +178,11 @@ function htmlPage(file: string, ner: TokenClassificationPipeline, model: string,
 }
 type HtmlPage = ReturnType<typeof htmlPage>;
 
-async function processBatch(ner: TokenClassificationPipeline, batch: Item[], format: 'jsonl' | 'conll', file: string, html?: HtmlPage): Promise<string> {
+async function processBatch(ner: TokenClassificationPipeline, batch: Item[], format: OutputFormat, file: string, html?: HtmlPage): Promise<string> {
   const texts = batch.filter((b) => b.kind === 'text') as Extract<Item, { kind: 'text' }>[];
   const sents = batch.filter((b) => b.kind === 'words') as Extract<Item, { kind: 'words' }>[];
-  if (format === 'conll' && texts.length > 0) {
-    throw new InputError(file, texts[0]!.line, '--format conll needs pre-split input ({"tokens": [...]} lines or a CoNLL file), not raw text');
+  if (format !== 'jsonl' && texts.length > 0) {
+    throw new InputError(file, texts[0]!.line, `--format ${format} needs pre-split input ({"tokens": [...]} lines, CoNLL or CoNLL-U), not raw text`);
   }
   const textOut = texts.length ? await ner.predictTexts(texts.map((t) => t.text)) : [];
   const wordOut = sents.length ? await ner.predictWords(sents.map((s) => s.words)) : [];
@@ -231,11 +196,9 @@ async function processBatch(ner: TokenClassificationPipeline, batch: Item[], for
     } else {
       const r = wordOut[wi++]!;
       html?.item(r.words.join(' '), r.entities);
-      if (format === 'conll') {
-        out += r.words.map((w, i) => `${w} ${r.labels[i]}`).join('\n') + '\n\n';
-      } else {
-        out += `${JSON.stringify({ tokens: r.words, labels: r.labels, scores: r.scores, entities: r.entities })}\n`;
-      }
+      if (format === 'conll') out += r.words.map((w, i) => `${w} ${r.labels[i]}`).join('\n') + '\n\n';
+      else if (format === 'conlleval') out += r.words.map((w, i) => `${w} ${b.gold![i]} ${r.labels[i]}`).join('\n') + '\n\n';
+      else out += `${JSON.stringify({ tokens: r.words, labels: r.labels, scores: r.scores, entities: r.entities })}\n`;
     }
   }
   return out;
@@ -243,6 +206,11 @@ async function processBatch(ner: TokenClassificationPipeline, batch: Item[], for
 
 async function run(argv: string[], io: CliIO): Promise<number> {
   const a = parse(argv);
+  const goldColumn = a.format === 'conlleval' ? (a.goldColumn ?? a.columns?.find((c) => c !== 'tokens' && c !== '_') ?? 'ner_tags') : undefined;
+  const labels = parseLabelsOption(a.labels, goldColumn ?? 'ner_tags');
+  // The input is opened (and its format decided) before the model loads, so a bad file fails fast.
+  const items = a.input === undefined ? undefined : readItems(a.input, { format: a.inputFormat, columns: a.columns, tabs: a.tabs, gold: goldColumn, labels }, io.stdin);
+  const first = items ? await items.next() : undefined;
   const ner = await pipeline('token-classification', {
     model: a.model,
     hub: cliHubOptions(io),
@@ -256,8 +224,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   });
   const html = a.html !== undefined ? htmlPage(a.html, ner, a.model, a.ignoreLabels ?? ['O']) : undefined;
   try {
-    if (a.input === undefined) {
-      if (a.format === 'conll') throw new UsageError('--format conll needs pre-split input (--input FILE in JSONL with "tokens", or CoNLL)');
+    if (!items) {
+      if (a.format !== 'jsonl') throw new UsageError(`--format ${a.format} needs pre-split input (--input FILE in JSONL with "tokens", CoNLL or CoNLL-U)`);
       const results = await ner.predictTexts(a.texts);
       results.forEach((r, i) => html?.item(a.texts[i]!, r));
       const w = writer(io, a.output);
@@ -266,20 +234,20 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       html?.commit();
       return 0;
     }
-    const format = a.inputFormat ?? guessInputFormat(a.input);
+    const name = a.input === '-' ? 'standard input' : a.input!;
     const w = writer(io, a.output);
     // Items per batch: enough to fill a few model calls, bounded so memory stays constant.
     const chunk = Math.max(a.batchSize * 8, 64);
-    let batch: Item[] = [];
+    let batch: Item[] = first && !first.done ? [first.value] : [];
     try {
-      for await (const item of readItems(a.input, format)) {
+      for await (const item of items) {
         batch.push(item);
         if (batch.length >= chunk) {
-          await w.write(await processBatch(ner, batch, a.format, a.input, html));
+          await w.write(await processBatch(ner, batch, a.format, name, html));
           batch = [];
         }
       }
-      if (batch.length > 0) await w.write(await processBatch(ner, batch, a.format, a.input, html));
+      if (batch.length > 0) await w.write(await processBatch(ner, batch, a.format, name, html));
     } finally {
       await w.close();
     }
