@@ -23,8 +23,11 @@ test('cosine with 0.5 cycles, constant and constant_with_warmup', () => {
   assert.ok(Math.abs(cosineLambda(2, 1, 5) - (0.5 * (1 + Math.SQRT1_2))) < 1e-15); // cos(π/4)
   assert.ok(Math.abs(cosineLambda(3, 1, 5) - 0.5) < 1e-15); // cos(π/2) = 0
   assert.ok(Math.abs(cosineLambda(5, 1, 5)) < 1e-15); // cos(π) = -1
-  assert.equal(cosineLambda(7, 1, 5), cosineLambda(7, 1, 5)); // beyond T: clamped at ≥ 0
-  assert.ok(cosineLambda(7, 1, 5) >= 0);
+  // Beyond T the progress is not clamped (as in transformers): it rises again, floored at 0 on the way.
+  assert.ok(Math.abs(cosineLambda(7, 1, 5) - 0.5) < 1e-15); // progress 1.5: cos(3π/2) = 0
+  assert.ok(Math.abs(cosineLambda(9, 1, 5) - 1) < 1e-15); // progress 2: cos(2π) = 1
+  assert.equal(cosineLambda(5, 1, 5, 1), 0.5 * (1 + Math.cos(2 * Math.PI))); // one full cycle: back to 1
+  assert.equal(cosineLambda(3, 1, 5, 1), 0); // half way through a full cycle: cos(π) = -1 → 0
   assert.deepEqual([0, 1, 2, 3, 100].map((s) => constantWithWarmupLambda(s, 3)), [0, 1 / 3, 2 / 3, 1, 1]);
   const c = createSchedule({ type: 'constant', baseLr: 0.1, totalSteps: 10, warmupSteps: 5 });
   assert.deepEqual([1, 2, 10, 50].map((k) => c.lrAt(k)), [0.1, 0.1, 0.1, 0.1]);
