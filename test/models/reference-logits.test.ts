@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { type TensorData, serializeModel, tensor } from '../../src/engine/index.ts';
 import { type ModelConfig, buildInferenceGraph, loadTokenClassifier, readSafetensors } from '../../src/models/index.ts';
 import { FIXTURES, TOLERANCE, type ReferenceLogits, readReferenceLogits } from './reference-fixtures.ts';
+import { requireFixtures } from '../helpers/fixtures.ts';
 
 
 const i64 = (rows: number[][]) => tensor('int64', [rows.length, rows[0]!.length], BigInt64Array.from(rows.flat().map(BigInt)));
@@ -33,18 +34,19 @@ async function forward(config: ModelConfig, params: ReadonlyMap<string, TensorDa
   }
 }
 
-const fixtureDirs = fs.existsSync(FIXTURES)
-  ? fs.readdirSync(FIXTURES).filter((d) => fs.existsSync(path.join(FIXTURES, d, 'expected.json')) && fs.existsSync(path.join(FIXTURES, d, 'config.json')))
-  : [];
+/** Every architecture's reference fixture; all are committed, so a missing one fails. */
+const fixtureDirs = ['bert', 'distilbert', 'electra', 'roberta', 'xlm-roberta', 'roberta-legacy-position-ids'];
+const HOW = 'regenerate with /usr/bin/python3 scripts/make-model-fixtures.py (needs Debian python3-torch; see test/fixtures/models/README.md)';
 
 describe('reference logits (independent PyTorch implementation)', () => {
-  if (fixtureDirs.length === 0) {
-    it('needs fixtures', { skip: `no reference fixtures in ${FIXTURES}: run /usr/bin/python3 scripts/make-model-fixtures.py (needs Debian's python3-torch) to create them` }, () => {});
-    return;
-  }
+  it('every fixture directory with expected.json is listed here', () => {
+    const onDisk = fs.readdirSync(FIXTURES).filter((d) => fs.existsSync(path.join(FIXTURES, d, 'expected.json')) && fs.existsSync(path.join(FIXTURES, d, 'config.json')));
+    assert.deepEqual(onDisk.sort(), [...fixtureDirs].sort());
+  });
   for (const name of fixtureDirs) {
     it(`${name}: logits match to ${TOLERANCE}`, async () => {
       const dir = path.join(FIXTURES, name);
+      requireFixtures(HOW, path.join(dir, 'config.json'), path.join(dir, 'expected.json'));
       const expected = readReferenceLogits(dir);
       const { config, params, report } = loadTokenClassifier(dir);
       assert.deepEqual(report.newlyInitialized, [], 'a reference model has its head');
@@ -60,13 +62,15 @@ describe('reference logits (independent PyTorch implementation)', () => {
   }
 
   const legacy = path.join(FIXTURES, 'roberta-legacy-position-ids');
-  it('a RoBERTa checkpoint with the old position_ids buffer loads, the buffer ignored', { skip: !fs.existsSync(legacy) && 'fixture missing' }, () => {
+  it('a RoBERTa checkpoint with the old position_ids buffer loads, the buffer ignored', () => {
+    requireFixtures(HOW, legacy);
     const { report } = loadTokenClassifier(legacy);
     assert.deepEqual(report.ignoredBuffers, ['roberta.embeddings.position_ids']);
   });
 
   const base = path.join(FIXTURES, 'bert-base-checkpoint');
-  it('a BertModel checkpoint (no prefix, with pooler) loads with a new head', { skip: !fs.existsSync(base) && 'fixture missing' }, () => {
+  it('a BertModel checkpoint (no prefix, with pooler) loads with a new head', () => {
+    requireFixtures(HOW, path.join(base, 'model.safetensors'));
     const { config, params, report } = loadTokenClassifier(base, { id2label: ['O', 'B-MISC', 'I-MISC'] });
     assert.deepEqual(report.newlyInitialized, ['classifier.weight', 'classifier.bias']);
     assert.deepEqual(report.unused.sort(), ['pooler.dense.bias', 'pooler.dense.weight']);
@@ -77,7 +81,8 @@ describe('reference logits (independent PyTorch implementation)', () => {
 
   const bin = path.join(FIXTURES, 'pytorch-bin', 'pytorch_model.bin');
   const bertDir = path.join(FIXTURES, 'bert');
-  it('pytorch_model.bin loads to the same weights as model.safetensors', { skip: !(fs.existsSync(bin) && fs.existsSync(bertDir)) && 'fixture missing' }, () => {
+  it('pytorch_model.bin loads to the same weights as model.safetensors', () => {
+    requireFixtures(HOW, bin, path.join(bertDir, 'model.safetensors'));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-bin-'));
     try {
       fs.copyFileSync(path.join(bertDir, 'config.json'), path.join(dir, 'config.json'));
