@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticConll } from '../src/data/synthetic.ts';
+import { loadDataset, saveDataset } from '../src/data/load.ts';
+import { CONLL2003_NER } from '../src/data/labels.ts';
 import { runCli } from './helpers/cli.ts';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'tokentag-cli-train-'));
@@ -167,4 +169,122 @@ test('train: a directory with config.json but no weights trains from scratch wit
   const saved = JSON.parse(fs.readFileSync(join(out, 'config.json'), 'utf8'));
   assert.equal(saved.hidden_size, 32);
   assert.equal(saved.vocab_size, fs.readFileSync(join(out, 'vocab.txt'), 'utf8').trimEnd().split('\n').length);
+});
+
+test('train and evaluate read JSONL with integer tag ids (Dataset.to_json() output) given --labels', async () => {
+  const jsonl = join(root, 'jsonl-ids');
+  await saveDataset(await loadDataset(data, { labels: 'conll2003' }), jsonl, { format: 'jsonl' });
+  assert.match(fs.readFileSync(join(jsonl, 'train.jsonl'), 'utf8'), /"ner_tags":\[\d/);
+  const out = join(root, 'jsonl-run');
+  const without = await run('train', ...TINY, '--max-steps', '1', '--dataset', jsonl, '--output-dir', out);
+  assert.equal(without.code, 1);
+  assert.match(without.err, /holds integer ids but no label names were given.*--labels/);
+  const r = await run('train', ...TINY, '--max-steps', '2', '--dataset', jsonl, '--labels', 'conll2003', '--output-dir', out, '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out).labels, [...CONLL2003_NER]);
+  const e = await run('evaluate', '--model', out, '--dataset', join(jsonl, 'test.jsonl'), '--labels', 'conll2003', '--json');
+  assert.equal(e.code, 0, e.err);
+  assert.equal(typeof JSON.parse(e.out).overall_f1, 'number');
+  // A comma-separated list names the --label-column's labels.
+  const list = await run('evaluate', '--model', out, '--dataset', join(jsonl, 'test.jsonl'), '--labels', CONLL2003_NER.join(','), '--json');
+  assert.equal(list.code, 0, list.err);
+  assert.deepEqual(JSON.parse(list.out), JSON.parse(e.out));
+});
+
+test('train accepts TrainingArguments names in both spellings, and run_ner.py arguments', async () => {
+  const out = join(root, 'hf-names');
+  const r = await run(
+    'train', '--model_name_or_path', 'bert-tiny', '--vocab-size', '150', '--train_file', join(data, 'train.txt'), '--validation_file', join(data, 'validation.txt'),
+    '--output_dir', out, '--num_train_epochs', '1', '--per_device_train_batch_size', '4', '--per-device-eval-batch-size', '8', '--learning_rate', '1e-3',
+    '--max_steps', '3', '--lr_scheduler_type', 'constant', '--logging_steps', '1', '--seed', '7', '--do_train', '--do_eval', '--json',
+  );
+  assert.equal(r.code, 0, r.err);
+  const args = JSON.parse(fs.readFileSync(join(out, 'checkpoint-3', 'training_args.json'), 'utf8'));
+  assert.equal(args.per_device_train_batch_size, 4);
+  assert.equal(args.per_device_eval_batch_size, 8);
+  assert.equal(args.learning_rate, 1e-3);
+  assert.equal(args.lr_scheduler_type, 'constant');
+  assert.equal(args.seed, 7);
+  assert.equal(args.max_steps, 3);
+  assert.equal(args.logging_steps, 1);
+  assert.equal(JSON.parse(r.out).test, null); // no test file given, no --do_predict
+});
+
+test('an unknown option suggests the closest one, on every command', async () => {
+  const t = await run('train', '--num_train_epoch', '2');
+  assert.equal(t.code, 2);
+  assert.match(t.err, /Unknown option '--num_train_epoch'.*did you mean --num_train_epochs/);
+  const e = await run('evaluate', '--modle', 'x');
+  assert.equal(e.code, 2);
+  assert.match(e.err, /Unknown option '--modle'.*did you mean --model/);
+  const s = await run('score', '--gold', 'a', '--perd', 'b');
+  assert.match(s.err, /Unknown option '--perd'.*did you mean --pred/);
+  const p = await run('predict', '--model', 'x', '--agregation', 'simple', 'text');
+  assert.match(p.err, /Unknown option '--agregation'.*did you mean --aggregation/);
+  const fp16 = await run('train', '--fp16');
+  assert.equal(fp16.code, 2);
+  assert.match(fp16.err, /--fp16.*tokentag trains in float32/);
+});
+
+test('train reads a JSON arguments file as HfArgumentParser does; unknown keys are an error', async () => {
+  const out = join(root, 'json-args');
+  const file = join(root, 'args.json');
+  fs.writeFileSync(file, JSON.stringify({
+    model_name_or_path: 'bert-tiny', train_file: join(data, 'train.txt'), validation_file: join(data, 'validation.txt'), output_dir: out,
+    per_device_train_batch_size: 4, max_steps: 2, vocab_size: 150, do_train: true, do_eval: true, load_best_model_at_end: true,
+    metric_for_best_model: 'f1', eval_strategy: 'epoch', save_strategy: 'epoch',
+  }));
+  const r = await run('train', file);
+  assert.equal(r.code, 0, r.err);
+  const args = JSON.parse(fs.readFileSync(join(out, 'checkpoint-2', 'training_args.json'), 'utf8'));
+  assert.equal(args.per_device_train_batch_size, 4);
+  assert.equal(args.load_best_model_at_end, true);
+  assert.equal(args.metric_for_best_model, 'f1');
+  const bad = join(root, 'bad-args.json');
+  fs.writeFileSync(bad, JSON.stringify({ output_dir: out, num_train_epoch: 2 }));
+  const b = await run('train', bad);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /bad-args\.json: unknown key "num_train_epoch".*did you mean num_train_epochs/);
+  const typed = join(root, 'typed-args.json');
+  fs.writeFileSync(typed, JSON.stringify({ output_dir: out, max_steps: 'many' }));
+  const t = await run('train', typed);
+  assert.equal(t.code, 2);
+  assert.match(t.err, /typed-args\.json: max_steps expects a number/);
+});
+
+test('--version on every command and on tokentag itself', async () => {
+  const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const argv of [['--version'], ['-v'], ['train', '--version'], ['data', 'inspect', '--version'], ['score', '--version']]) {
+    const r = await run(...argv);
+    assert.equal(r.code, 0, argv.join(' '));
+    assert.equal(r.out, `tokentag ${version}\n`, argv.join(' '));
+  }
+});
+
+test('the output directory gets trainer_state.json and the *_results.json files, as run_ner.py writes them', async () => {
+  const out = join(root, 'results');
+  const r = await run('train', ...TINY, '--max-steps', '4', '--dataset', data, '--output-dir', out, '--eval-strategy', 'steps', '--eval-steps', '2',
+    '--save-strategy', 'steps', '--save-steps', '2', '--load-best-model-at-end', '--metric-for-best-model', 'f1', '--logging-steps', '1');
+  assert.equal(r.code, 0, r.err);
+  const read = (f: string) => JSON.parse(fs.readFileSync(join(out, f), 'utf8'));
+  const state = read('trainer_state.json');
+  assert.equal(state.global_step, 4);
+  assert.ok(Array.isArray(state.log_history) && state.log_history.some((x: Record<string, number>) => 'eval_f1' in x));
+  assert.ok(state.log_history.some((x: Record<string, number>) => 'train_runtime' in x));
+  assert.equal(typeof state.best_metric, 'number');
+  assert.match(state.best_model_checkpoint, /checkpoint-[24]$/);
+  const train = read('train_results.json');
+  assert.deepEqual(Object.keys(train).sort(), ['epoch', 'total_flos', 'train_loss', 'train_runtime', 'train_samples', 'train_samples_per_second', 'train_steps_per_second']);
+  assert.equal(train.train_samples, 24);
+  const evalr = read('eval_results.json');
+  assert.deepEqual(Object.keys(evalr).sort(), ['epoch', 'eval_accuracy', 'eval_f1', 'eval_loss', 'eval_precision', 'eval_recall', 'eval_runtime', 'eval_samples', 'eval_samples_per_second', 'eval_steps_per_second']);
+  assert.equal(evalr.eval_samples, 8);
+  const predict = read('predict_results.json');
+  assert.deepEqual(Object.keys(predict).sort(), ['predict_accuracy', 'predict_f1', 'predict_loss', 'predict_precision', 'predict_recall', 'predict_runtime', 'predict_samples_per_second', 'predict_steps_per_second']);
+  const all = read('all_results.json');
+  assert.deepEqual(all, { ...train, ...evalr, ...predict });
+  // Keys sorted, indent 4, as Trainer.save_metrics writes them.
+  assert.equal(fs.readFileSync(join(out, 'all_results.json'), 'utf8'), JSON.stringify(Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : 1))), null, 4));
+  // predictions.txt: one line of word-level labels per test sentence.
+  assert.equal(fs.readFileSync(join(out, 'predictions.txt'), 'utf8').trimEnd().split('\n').length, 8);
 });

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import type { DatasetDict } from '../data/dataset.ts';
 import { classLabelOf, tagColumns } from '../data/features.ts';
-import { loadDataset } from '../data/load.ts';
+import { loadDataset, type DataSource, type LoadOptions } from '../data/load.ts';
 import type { TaggedRow } from '../data/row.ts';
 import { SYNTHETIC_DEFAULT_SIZES, syntheticNer } from '../data/synthetic.ts';
 import { HubError, TokentagError } from '../errors.ts';
@@ -124,18 +124,16 @@ export interface ResolvedDataset {
 export const SYNTHETIC_TRAINING: Partial<TrainingArgumentsInit> = { numTrainEpochs: 3 };
 export const SYNTHETIC_WORD_DROPOUT = 0;
 
-export interface ResolveDatasetOptions extends ResolveOptions {
-  /** A Hub dataset's configuration (`--dataset-config`). */
-  readonly config?: string;
-  /** Only these splits are read. */
-  readonly splits?: readonly string[];
-}
+/** What `resolveDataset` reads with: `loadDataset`'s options (format, columns, labels, splits, a Hub configuration, …). */
+export type ResolveDatasetOptions = ResolveOptions & LoadOptions;
 
 /**
  * Resolves `--dataset`: undefined → the built-in synthetic corpus; a file or directory (CoNLL,
- * JSONL, Parquet); else a Hub dataset id (its Parquet files, from Python's cache or downloaded).
+ * JSON Lines, CoNLL-U, Parquet) or files per split (`{train: …, validation: …}`, from
+ * `--train-file` …) via `loadDataset`; else a Hub dataset id (its Parquet files, from Python's
+ * cache or downloaded).
  */
-export async function resolveDataset(spec: string | undefined, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
+export async function resolveDataset(spec: DataSource | undefined, options: ResolveDatasetOptions = {}): Promise<ResolvedDataset> {
   if (spec === undefined) {
     if (options.config !== undefined) throw new TokentagError('--dataset-config needs a Hub --dataset');
     const dataset = syntheticNer() as unknown as DatasetDict<TaggedRow>;
@@ -149,14 +147,20 @@ export async function resolveDataset(spec: string | undefined, options: ResolveD
     };
   }
   if (spec === '') throw new TokentagError('--dataset must not be empty');
-  const splits = options.splits ? { splits: options.splits } : {};
-  if (existsSync(spec)) {
-    if (options.config !== undefined) throw new TokentagError(`--dataset-config names a configuration of a Hub dataset; ${spec} is a local path`);
-    return { dataset: await loadDataset(spec, splits), description: spec, synthetic: false };
+  const { hub: hubOptions, config, ...load } = options;
+  const local = typeof spec !== 'string' || existsSync(spec);
+  if (local && config !== undefined) throw new TokentagError(`--dataset-config names a configuration of a Hub dataset; ${typeof spec === 'string' ? `${spec} is a local path` : 'the split files are local'}`);
+  if (typeof spec !== 'string') {
+    for (const file of Object.values(spec).flat()) {
+      if (!existsSync(file)) throw new TokentagError(`--dataset ${file}: no such file or directory`);
+    }
+    const description = Object.entries(spec).map(([split, files]) => `${split}: ${[files].flat().join(', ')}`).join('; ');
+    return { dataset: await loadDataset(spec, load), description, synthetic: false };
   }
+  if (local) return { dataset: await loadDataset(spec, load), description: spec, synthetic: false };
   if (looksLocal(spec)) throw new TokentagError(`--dataset ${spec}: no such file or directory`);
-  const hub = await resolveHubDataset(spec, { ...(options.config !== undefined ? { config: options.config } : {}), ...(options.hub ? { hub: options.hub } : {}) });
-  const dataset = await loadDataset(hub.files, { ...splits, featureLabels: hub.featureLabels });
+  const hub = await resolveHubDataset(spec, { ...(config !== undefined ? { config } : {}), ...(hubOptions ? { hub: hubOptions } : {}) });
+  const dataset = await loadDataset(hub.files, { ...load, featureLabels: hub.featureLabels });
   return { dataset, description: hub.description, synthetic: false, hub: { id: hub.id, config: hub.config, commit: hub.commit } };
 }
 

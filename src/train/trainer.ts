@@ -7,6 +7,7 @@
  * then logging / evaluation / saving by the strategies, as Hugging Face's DefaultFlowCallback
  * decides them. See docs/trainer.md.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorData } from '../engine/dtype.ts';
 import type { ModelFn } from '../engine/optim.ts';
@@ -23,6 +24,7 @@ import {
   type DataPosition,
   type LogRecord,
   type TrainerStateJson,
+  TRAINER_STATE_NAME,
   latestCheckpoint,
   readCheckpoint,
   rotateCheckpoints,
@@ -30,6 +32,7 @@ import {
 } from './checkpoint.ts';
 import { type EvalFeature, type EvaluationResult, checkEvalFeatures, evaluateModel } from './evaluate.ts';
 import { ProgressBar, type ProgressStream } from './progress.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { LrSchedule, warmupStepsFor } from './schedule.ts';
 
 export interface TrainerModel {
@@ -78,6 +81,8 @@ export interface TrainMetrics {
   readonly train_samples_per_second: number;
   readonly train_steps_per_second: number;
   readonly train_tokens_per_second: number;
+  /** Hugging Face's estimate of the training FLOPs: 6 × padded input tokens × non-embedding parameters. */
+  readonly total_flos: number;
   readonly train_loss: number;
   readonly epoch: number;
 }
@@ -149,6 +154,8 @@ export class Trainer {
   #session: Promise<TrainingSession> | null = null;
   #bar: ProgressBar | null = null;
   #tokensSeen = 0;
+  #flos = 0;
+  readonly #nonEmbeddingParams: number;
   #trained = false;
   #headerPrinted = false;
   // resolved per run
@@ -179,6 +186,9 @@ export class Trainer {
       throw new TokentagError(`evalStrategy "${this.args.evalStrategy}" needs evaluation features (evalFeatures)`);
     }
     if (opts.evalFeatures) checkEvalFeatures(opts.evalFeatures, this.labelNames.length);
+    // As `num_parameters(exclude_embeddings=True)`: the nn.Embedding tables do not count.
+    this.#nonEmbeddingParams = 0;
+    for (const [name, t] of params) if (!/(word|position|token_type)_embeddings\.weight$/.test(name)) this.#nonEmbeddingParams += t.data.length;
     const arch = architectureFor(config);
     const hasTypes = train[0].tokenTypeIds !== undefined;
     this.#modelFn = opts.model.modelFn ?? arch.modelFn(config, arch.hasTokenTypes ? { tokenTypeIds: hasTypes } : {});
@@ -240,7 +250,10 @@ export class Trainer {
     return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...this.tableRows.map(line)].join('\n');
   }
 
-  /** Evaluates the current weights: HF's `trainer.evaluate()` metrics (`eval_loss`, `eval_f1`, …), logged. */
+  /**
+   * Evaluates the current weights: Hugging Face's `trainer.evaluate()` metrics (`eval_loss`,
+   * `eval_f1`, …, `epoch`), logged into `logHistory` with the step.
+   */
   async evaluate(): Promise<Record<string, number>> {
     const evalFeatures = this.#opts.evalFeatures;
     if (!evalFeatures || evalFeatures.length === 0) throw new TokentagError('no evaluation features were given to the Trainer');
@@ -261,12 +274,42 @@ export class Trainer {
       eval_samples_per_second: round(r.samples / r.runtime, 3),
       eval_steps_per_second: round(r.steps / r.runtime, 3),
       epoch: this.epoch,
-      step: this.globalStep,
     };
-    this.#log(metrics);
+    this.#log({ ...metrics, step: this.globalStep });
+    return metrics;
+  }
+
+  /** An evaluation inside the training loop: also decides the best model and prints a table row. */
+  async #evaluateInLoop(): Promise<void> {
+    const metrics = await this.evaluate();
     this.#updateBest(metrics);
     this.#tableRow(metrics);
-    return metrics;
+  }
+
+  /** `trainer.save_state()`: the state as `outputDir/trainer_state.json` (what tools reading Trainer runs look for). */
+  saveState(): void {
+    fs.mkdirSync(this.args.outputDir, { recursive: true });
+    writeFileAtomic(path.join(this.args.outputDir, TRAINER_STATE_NAME), `${JSON.stringify(this.#trainerState(), null, 2)}\n`);
+  }
+
+  /**
+   * `trainer.save_metrics(split, metrics)`: `outputDir/<split>_results.json`, merged into
+   * `all_results.json`, keys sorted and indented by 4 as Hugging Face writes them.
+   */
+  saveMetrics(split: string, metrics: Readonly<Record<string, number>>): void {
+    fs.mkdirSync(this.args.outputDir, { recursive: true });
+    const sorted = (m: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), null, 4);
+    writeFileAtomic(path.join(this.args.outputDir, `${split}_results.json`), sorted(metrics));
+    const allFile = path.join(this.args.outputDir, 'all_results.json');
+    let all: Record<string, unknown> = {};
+    if (fs.existsSync(allFile)) {
+      try {
+        all = JSON.parse(fs.readFileSync(allFile, 'utf8')) as Record<string, unknown>;
+      } catch {
+        all = {}; // a damaged file from an earlier run is replaced, as it would be rewritten anyway
+      }
+    }
+    writeFileAtomic(allFile, sorted({ ...all, ...metrics }));
   }
 
   #tableRow(m: Record<string, number>): void {
@@ -325,7 +368,7 @@ export class Trainer {
       num_train_epochs: this.#numEpochs,
       save_steps: this.#saveSteps,
       stateful_callbacks: {},
-      total_flos: 0,
+      total_flos: this.#flos,
       train_batch_size: this.args.perDeviceTrainBatchSize,
       trial_name: null,
       trial_params: null,
@@ -414,6 +457,7 @@ export class Trainer {
       this.bestGlobalStep = ck.trainerState.best_global_step ?? null;
       this.bestModelCheckpoint = ck.trainerState.best_model_checkpoint;
       this.#tokensSeen = ck.trainerState.num_input_tokens_seen ?? 0;
+      this.#flos = ck.trainerState.total_flos ?? 0;
       this.lastCheckpoint = dir;
       startEpoch = ck.rng.epoch;
       skip = ck.rng.batchesDone;
@@ -465,7 +509,9 @@ export class Trainer {
         let done = first;
         for (let bi = first; bi < nb; bi++) {
           const idx = plan[bi];
-          window.push({ ...collate(idx.map((i) => features[i]), loaderOptions) });
+          const micro = collate(idx.map((i) => features[i]), loaderOptions);
+          window.push({ ...micro });
+          this.#flos += 6 * micro.input_ids.data.length * this.#nonEmbeddingParams;
           windowSamples += idx.length;
           for (const i of idx) {
             const f = features[i];
@@ -507,7 +553,7 @@ export class Trainer {
             lastLoggedStep = gs;
           }
           const pos = position(epoch, bi + 1, false);
-          if (a.evalStrategy === 'steps' && gs % this.#evalSteps === 0) await this.evaluate();
+          if (a.evalStrategy === 'steps' && gs % this.#evalSteps === 0) await this.#evaluateInLoop();
           if ((a.saveStrategy === 'steps' && (gs % this.#saveSteps === 0 || last)) || (opts.signal?.aborted && lastSavedStep !== gs)) {
             await save(pos);
           }
@@ -525,7 +571,7 @@ export class Trainer {
         // End of the epoch (or of training by maxSteps inside it): epoch strategies.
         if (epoch === startEpoch && startEpochEndDone) continue;
         const epochDone = position(epoch, done, true);
-        if (a.evalStrategy === 'epoch') await this.evaluate();
+        if (a.evalStrategy === 'epoch') await this.#evaluateInLoop();
         if (a.saveStrategy === 'epoch') await save(epochDone);
       }
     } finally {
@@ -548,6 +594,7 @@ export class Trainer {
       train_samples_per_second: round(samples / runtime, 3),
       train_steps_per_second: round(steps / runtime, 3),
       train_tokens_per_second: round(tokens / runtime, 3),
+      total_flos: this.#flos,
       train_loss: trainLoss,
       epoch: this.epoch,
     };

@@ -85,7 +85,16 @@ test('a short run lowers the loss, evaluates per epoch on the word level, prints
   const result = await trainer.train();
   assert.equal(result.globalStep, 15);
   assert.equal(result.interrupted, false);
-  assert.deepEqual(Object.keys(result.metrics).sort(), ['epoch', 'train_loss', 'train_runtime', 'train_samples_per_second', 'train_steps_per_second', 'train_tokens_per_second']);
+  assert.deepEqual(Object.keys(result.metrics).sort(), ['epoch', 'total_flos', 'train_loss', 'train_runtime', 'train_samples_per_second', 'train_steps_per_second', 'train_tokens_per_second']);
+  // Hugging Face's estimate: 6 × padded input tokens × parameters outside the embedding tables.
+  let padded = 0;
+  for (let epoch = 0; epoch < 3; epoch++) {
+    for (const b of batches(trainFeatures, { batchSize: 8, shuffle: true, seed: 42, epoch, groupByLength: trainer.args.groupByLength })) padded += b.tensors.input_ids.data.length;
+  }
+  const params = arch.init(config, 7);
+  const nonEmbedding = [...params].filter(([n]) => !/embeddings\.(word|position|token_type)_embeddings\.weight$/.test(n)).reduce((s, [, t]) => s + t.data.length, 0);
+  assert.ok(nonEmbedding > 0 && nonEmbedding < [...params.values()].reduce((s, t) => s + t.data.length, 0));
+  assert.equal(result.metrics.total_flos, 6 * padded * nonEmbedding);
   assert.equal(result.metrics.epoch, 3);
   assert.ok(result.metrics.train_tokens_per_second > result.metrics.train_samples_per_second);
 

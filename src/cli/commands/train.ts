@@ -28,21 +28,33 @@ import { pushToHub, type PushResult } from '../../hub/push.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { trainingArgumentsToJson } from '../../train/args.ts';
 import { pushSummary, uploadReporter } from './push.ts';
+import { DatasetDict } from '../../data/dataset.ts';
+import type { DataSource } from '../../data/load.ts';
+import type { TaggedRow } from '../../data/row.ts';
 import type { ProgressStream } from '../../train/progress.ts';
 import { Trainer } from '../../train/trainer.ts';
 import type { CliIO, Command } from '../command.ts';
 import { processIO } from '../command.ts';
-import { parseFlags } from '../flags.ts';
+import { num } from '../flags.ts';
+import { dataLoadOptions, dataOptionsHelp } from '../data-options.ts';
+import { parseTrainCommandLine } from '../train-args.ts';
 
-const help = `Usage: tokentag train [--model DIR|PRESET] [--dataset FILE|DIR] [options]
+const help = `Usage: tokentag train [ARGS.json] [--model DIR|PRESET] [--dataset FILE|DIR] [options]
 
 Trains a token classifier and saves it (config.json, model.safetensors and the tokenizer
 files, the Hugging Face layout) to --output-dir. Evaluates on the validation split after each
-epoch, then on the test split (seqeval classification report).
+epoch, then on the test split (seqeval classification report). The output directory also gets
+what run_ner.py leaves there: trainer_state.json, train_results.json, eval_results.json,
+predict_results.json, all_results.json and predictions.txt.
 
 With no --model, a small BERT (preset ${DEFAULT_PRESET}) is trained from scratch; with no --dataset,
 on the built-in synthetic NER corpus. \`tokentag train\` alone is the main job: under two minutes
 on two cores, a model that tags plain English sentences (docs/cli-train.md).
+
+Every option may be written as Hugging Face writes it (--output_dir, --num_train_epochs,
+--per_device_train_batch_size, --model_name_or_path, --train_file, --max_seq_length, …), and
+ARGS.json holds them as HfArgumentParser reads them ({"output_dir": "runs/ner", "num_train_epochs": 3});
+flags after it override the file. See docs/cli-train.md for the full list.
 
 Model and data:
   --model DIR|PRESET|ID      a preset (${presetNames().join(', ')}: from scratch, with a WordPiece
@@ -51,11 +63,12 @@ Model and data:
                              model directory with weights (fine-tuning; a new head for the labels),
                              or a Hugging Face Hub id (bert-base-cased, org/name, org/name@revision:
                              downloaded into Python's cache, see docs/hub.md)
-  --dataset FILE|DIR|ID      CoNLL, JSONL or Parquet: a file (one split) or a directory with train,
-                             validation (dev) and test files; or a Hub dataset id (conll2003,
-                             org/name: its Parquet files); default: the built-in synthetic corpus
+  --dataset FILE|DIR|ID      CoNLL, JSON Lines, CoNLL-U or Parquet: a file (one split) or a directory
+                             with train, validation (dev) and test files; or a Hub dataset id
+                             (conll2003, org/name: its Parquet files); default: the synthetic corpus
   --dataset-config NAME      the configuration of a Hub dataset that has several
-  --label-column NAME        the tag column to learn (default ner_tags)
+  --train-file F  --validation-file F  --test-file F   the splits as separate files (run_ner.py)
+  --label-column NAME        the tag column to learn (default ner_tags; --task-name pos → pos_tags)
   --output-dir DIR           default runs/tokentag-<preset or model name>
   --vocab-size N             WordPiece vocabulary for a from-scratch model (default 2000)
   --ignore-mismatched-sizes  re-initialise a pre-trained head with another label count
@@ -65,15 +78,22 @@ Model and data:
   --word-dropout P           add a copy of the training set in which each word is [UNK] with
                              probability P (teaches context; default ${FROM_SCRATCH_WORD_DROPOUT} from scratch, 0 fine-tuning
                              or on the built-in corpus, whose sentences never repeat)
-
+  --max-train-samples N  --max-eval-samples N  --max-predict-samples N   the first N sentences only
+  --do-train  --do-eval  --do-predict   as run_ner.py: with none given, all three (evaluation
+                             and test when the splits exist)
+${dataOptionsHelp()}
 Training (Hugging Face's TrainingArguments; a preset brings its own defaults, see docs/cli-train.md):
   --learning-rate X  --epochs X  --max-steps N  --batch-size N  --eval-batch-size N
-  --weight-decay X  --warmup-ratio X  --warmup-steps N  --lr-scheduler linear|cosine|constant|constant_with_warmup
-  --gradient-accumulation-steps N  --max-grad-norm X  --seed N  --threads N
-  --no-group-by-length       plain shuffled batches (default: length-grouped, unlike Hugging Face)
+  --weight-decay X  --adam-beta1 X  --adam-beta2 X  --adam-epsilon X  --warmup-ratio X
+  --warmup-steps N (below 1: a ratio, as transformers 5)
+  --lr-scheduler linear|cosine|constant|constant_with_warmup  --gradient-accumulation-steps N
+  --max-grad-norm X  --seed N  --data-seed N  --threads N
+  --no-group-by-length       plain shuffled batches (default: length-grouped, unlike Hugging Face;
+                             also --train-sampling-strategy random)
   --eval-strategy no|steps|epoch (default epoch)  --eval-steps N
   --save-strategy no|steps|epoch (default epoch)  --save-steps N  --save-total-limit N (default 2)
-  --load-best-model-at-end  --metric-for-best-model NAME  --logging-steps N (default: 4 per epoch)
+  --load-best-model-at-end  --metric-for-best-model NAME  --greater-is-better
+  --logging-steps N (default: 4 per epoch)
   --resume-from-checkpoint [DIR]   continue from DIR, or from the newest checkpoint in --output-dir
 
 Output:
@@ -84,6 +104,7 @@ Output:
   --json                     print the summary and the final metrics as JSON on stdout
                              (the log and the table go to stderr)
   -h, --help                 show this help
+  --version                  print tokentag's version
 
 Ctrl-C finishes the current step, saves a checkpoint and tells how to resume; a second Ctrl-C
 quits at once.
@@ -93,69 +114,11 @@ Examples:
   tokentag train --model bert-mini --dataset data/conll2003 --epochs 5 --output-dir runs/ner
   tokentag train --model bert-base-cased --dataset conll2003 --output-dir runs/bert-ner
   tokentag train --model runs/ner --dataset data/wnut17 --ignore-mismatched-sizes
+  tokentag train --model_name_or_path runs/ner --train_file wnut/train.json --validation_file wnut/dev.json \\
+    --labels wnut_17 --output_dir runs/wnut --num_train_epochs 3 --ignore_mismatched_sizes
+  tokentag train args.json
   tokentag train --output-dir runs/ner --resume-from-checkpoint
 `;
-
-const OPTIONS = {
-  model: { type: 'string' },
-  dataset: { type: 'string' },
-  'dataset-config': { type: 'string' },
-  'label-column': { type: 'string', default: 'ner_tags' },
-  'output-dir': { type: 'string' },
-  'vocab-size': { type: 'string' },
-  'ignore-mismatched-sizes': { type: 'boolean', default: false },
-  'max-length': { type: 'string' },
-  'label-all-tokens': { type: 'boolean', default: false },
-  'word-dropout': { type: 'string' },
-  'learning-rate': { type: 'string' },
-  epochs: { type: 'string' },
-  'max-steps': { type: 'string' },
-  'batch-size': { type: 'string' },
-  'eval-batch-size': { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'warmup-ratio': { type: 'string' },
-  'warmup-steps': { type: 'string' },
-  'lr-scheduler': { type: 'string' },
-  'gradient-accumulation-steps': { type: 'string' },
-  'max-grad-norm': { type: 'string' },
-  seed: { type: 'string' },
-  threads: { type: 'string' },
-  'group-by-length': { type: 'boolean' },
-  'no-group-by-length': { type: 'boolean' },
-  'eval-strategy': { type: 'string' },
-  'eval-steps': { type: 'string' },
-  'save-strategy': { type: 'string' },
-  'save-steps': { type: 'string' },
-  'save-total-limit': { type: 'string' },
-  'load-best-model-at-end': { type: 'boolean' },
-  'metric-for-best-model': { type: 'string' },
-  'logging-steps': { type: 'string' },
-  'resume-from-checkpoint': { type: 'string' },
-  'push-to-hub': { type: 'boolean', default: false },
-  'hub-model-id': { type: 'string' },
-  'hub-private-repo': { type: 'boolean' },
-  json: { type: 'boolean', default: false },
-} as const;
-
-export function num(name: string, v: string | undefined, kind: 'int' | 'float' | 'posint' = 'float'): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${name} expects a number, got '${v}'`);
-  if (kind !== 'float' && !Number.isInteger(x)) throw new UsageError(`--${name} expects an integer, got '${v}'`);
-  if (kind === 'posint' && x < 1) throw new UsageError(`--${name} must be at least 1, got '${v}'`);
-  return x;
-}
-
-/** `--resume-from-checkpoint` may stand alone (the newest checkpoint): give it an empty value. */
-function normaliseArgv(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--resume-from-checkpoint' && (i + 1 >= argv.length || argv[i + 1].startsWith('--'))) out.push('--resume-from-checkpoint=');
-    else out.push(a);
-  }
-  return out;
-}
 
 /** Where the Trainer writes its log, progress and table. */
 export function cliStream(io: CliIO, toErr: boolean): ProgressStream {
@@ -182,28 +145,47 @@ function tokenizerFileMap(tok: FastTokenizer): Map<string, string> {
 const fmt = (x: number) => x.toFixed(4);
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  const values = parseFlags(normaliseArgv(argv), OPTIONS);
+  const { values, label } = parseTrainCommandLine(argv);
   const json = values.json;
   const log = (t: string) => (json ? io.err(t) : io.out(t));
   const say = (t: string) => log(`${t}\n`);
-  const labelColumn = values['label-column'];
-  for (const k of ['model', 'dataset', 'dataset-config', 'output-dir', 'label-column', 'hub-model-id'] as const) {
-    if (values[k] === '') throw new UsageError(`--${k} must not be empty`);
+  const labelColumn = values['label-column'] ?? (values['task-name'] ? `${values['task-name'].toLowerCase()}_tags` : 'ner_tags');
+  for (const k of ['model', 'dataset', 'dataset-config', 'output-dir', 'label-column', 'hub-model-id', 'train-file', 'validation-file', 'test-file'] as const) {
+    if (values[k] === '') throw new UsageError(`${label(k)} must not be empty`);
   }
   if (!values['push-to-hub'] && (values['hub-model-id'] !== undefined || values['hub-private-repo'] !== undefined)) {
-    throw new UsageError('--hub-model-id and --hub-private-repo go with --push-to-hub');
+    throw new UsageError(`${label('hub-model-id')} and ${label('hub-private-repo')} go with ${label('push-to-hub')}`);
   }
-  const wordDropoutFlag = num('word-dropout', values['word-dropout']);
-  if (wordDropoutFlag !== undefined && !(wordDropoutFlag >= 0 && wordDropoutFlag < 1)) throw new UsageError(`--word-dropout must be in [0, 1), got ${wordDropoutFlag}`);
-  const vocabSizeFlag = num('vocab-size', values['vocab-size'], 'posint');
-  const maxLengthFlag = num('max-length', values['max-length'], 'posint');
+  const wordDropoutFlag = num(label('word-dropout'), values['word-dropout']);
+  if (wordDropoutFlag !== undefined && !(wordDropoutFlag >= 0 && wordDropoutFlag < 1)) throw new UsageError(`${label('word-dropout')} must be in [0, 1), got ${wordDropoutFlag}`);
+  const vocabSizeFlag = num(label('vocab-size'), values['vocab-size'], 'posint');
+  const maxLengthFlag = num(label('max-length'), values['max-length'], 'posint');
+  if (values['report-to'] !== undefined && values['report-to'] !== 'none') {
+    throw new UsageError(`${label('report-to')}: tokentag reports to the terminal (and trainer_state.json) only; pass none or leave it out`);
+  }
+  // run_ner.py's --do_train / --do_eval / --do_predict: with none given, tokentag does all three
+  // (evaluation and test when the splits exist); with any given, what they ask.
+  const phases = values['do-train'] || values['do-eval'] || values['do-predict'];
+  if (phases && !values['do-train']) throw new UsageError('tokentag train always trains (--do_train); to only evaluate a model use tokentag evaluate');
+  const doEval = phases ? Boolean(values['do-eval']) : true;
+  const doPredict = phases ? Boolean(values['do-predict']) : true;
 
   // 1. What to train, on what (Hub ids are fetched into Python's cache, with a progress bar on stderr).
   const hub = cliHubOptions(io);
   const model = await resolveModel(values.model, { hub });
-  const data = await resolveDataset(values.dataset, { hub, ...(values['dataset-config'] !== undefined ? { config: values['dataset-config'] } : {}) });
-  const dataset = data.dataset;
+  const data = await resolveDataset(datasetSource(values, label), {
+    ...dataLoadOptions(values, labelColumn, label),
+    hub,
+    ...(values['dataset-config'] !== undefined ? { config: values['dataset-config'] } : {}),
+  });
+  const dataset = limitSplits(data.dataset, {
+    train: num(label('max-train-samples'), values['max-train-samples'], 'posint'),
+    validation: num(label('max-eval-samples'), values['max-eval-samples'], 'posint'),
+    test: num(label('max-predict-samples'), values['max-predict-samples'], 'posint'),
+  });
   requireSplit(dataset, 'train', 'training needs a train split (a train.txt / train.jsonl file, or a single file)');
+  if (phases && doEval) requireSplit(dataset, 'validation', '--do_eval needs a validation split (--validation_file)');
+  if (phases && doPredict) requireSplit(dataset, 'test', '--do_predict needs a test split (--test_file)');
   const labels = labelNamesOf(dataset, labelColumn);
   const outputDir = values['output-dir'] ?? join('runs', `tokentag-${model.name}`);
   say(`dataset: ${data.description}: ${dataset.names.map((n) => `${n} ${dataset.get(n).length}`).join(', ')} sentences; ${labelColumn}: ${labels.length} labels`);
@@ -223,7 +205,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   let config: ModelConfig;
   let params: Map<string, TensorData<'float32'>>;
   let trainingDefaults: Partial<TrainingArgumentsInit> = {};
-  const seed = num('seed', values.seed, 'int') ?? 42;
+  const seed = num(label('seed'), values.seed, 'int') ?? 42;
   const trainWords = () => dataset.get('train').column('tokens') as readonly (readonly string[])[];
   const newVocab = async (size: number): Promise<FastTokenizer> => {
     if (resumeTokenizer) return resumeTokenizer;
@@ -311,33 +293,41 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
   // 4. Training arguments: TrainingArguments' defaults, then the preset's, then the CLI's, then the flags.
   const evalStrategy = (values['eval-strategy'] ?? (validation ? 'epoch' : 'no')) as TrainingArgumentsInit['evalStrategy'];
-  if (evalStrategy !== 'no' && !validation) throw new TokentagError(`--eval-strategy ${evalStrategy} needs a validation split (the dataset has: ${dataset.names.join(', ')})`);
+  if (evalStrategy !== 'no' && !validation) throw new TokentagError(`${label('eval-strategy')} ${evalStrategy} needs a validation split (the dataset has: ${dataset.names.join(', ')})`);
   const flags: Partial<TrainingArgumentsInit> = {};
   const set = <K extends keyof TrainingArgumentsInit>(k: K, v: TrainingArgumentsInit[K] | undefined) => {
     if (v !== undefined) flags[k] = v;
   };
-  set('learningRate', num('learning-rate', values['learning-rate']));
-  set('numTrainEpochs', num('epochs', values.epochs));
-  set('maxSteps', num('max-steps', values['max-steps'], 'int'));
-  set('perDeviceTrainBatchSize', num('batch-size', values['batch-size'], 'posint'));
-  set('perDeviceEvalBatchSize', num('eval-batch-size', values['eval-batch-size'], 'posint'));
-  set('weightDecay', num('weight-decay', values['weight-decay']));
-  set('warmupRatio', num('warmup-ratio', values['warmup-ratio']));
-  set('warmupSteps', num('warmup-steps', values['warmup-steps'], 'int'));
+  set('learningRate', num(label('learning-rate'), values['learning-rate']));
+  set('numTrainEpochs', num(label('epochs'), values.epochs));
+  set('maxSteps', num(label('max-steps'), values['max-steps'], 'int'));
+  set('perDeviceTrainBatchSize', num(label('batch-size'), values['batch-size'], 'posint'));
+  set('perDeviceEvalBatchSize', num(label('eval-batch-size'), values['eval-batch-size'], 'posint'));
+  set('weightDecay', num(label('weight-decay'), values['weight-decay']));
+  set('warmupRatio', num(label('warmup-ratio'), values['warmup-ratio']));
+  // As transformers 5: a warmup_steps below 1 is a ratio of the total steps.
+  const warmup = num(label('warmup-steps'), values['warmup-steps']);
+  if (warmup !== undefined && warmup > 0 && warmup < 1) set('warmupRatio', warmup);
+  else set('warmupSteps', num(label('warmup-steps'), values['warmup-steps'], 'int'));
   set('lrSchedulerType', values['lr-scheduler'] as TrainingArgumentsInit['lrSchedulerType']);
-  set('gradientAccumulationSteps', num('gradient-accumulation-steps', values['gradient-accumulation-steps'], 'posint'));
-  set('maxGradNorm', num('max-grad-norm', values['max-grad-norm']));
-  set('seed', num('seed', values.seed, 'int'));
-  set('threads', num('threads', values.threads, 'posint'));
-  if (values['group-by-length'] && values['no-group-by-length']) throw new UsageError('--group-by-length and --no-group-by-length contradict each other; give one');
-  set('groupByLength', values['no-group-by-length'] ? false : values['group-by-length']);
-  set('evalSteps', num('eval-steps', values['eval-steps']));
+  set('gradientAccumulationSteps', num(label('gradient-accumulation-steps'), values['gradient-accumulation-steps'], 'posint'));
+  set('maxGradNorm', num(label('max-grad-norm'), values['max-grad-norm']));
+  set('seed', num(label('seed'), values.seed, 'int'));
+  set('threads', num(label('threads'), values.threads, 'posint'));
+  if (values['group-by-length'] && values['no-group-by-length']) throw new UsageError(`${label('group-by-length')} and ${label('no-group-by-length')} contradict each other; give one`);
+  set('groupByLength', values['no-group-by-length'] ? false : (values['group-by-length'] ?? samplingStrategy(values['train-sampling-strategy'], label('train-sampling-strategy'))));
+  set('evalSteps', num(label('eval-steps'), values['eval-steps']));
   set('saveStrategy', values['save-strategy'] as TrainingArgumentsInit['saveStrategy']);
-  set('saveSteps', num('save-steps', values['save-steps']));
-  set('saveTotalLimit', num('save-total-limit', values['save-total-limit'], 'posint'));
+  set('saveSteps', num(label('save-steps'), values['save-steps']));
+  set('saveTotalLimit', num(label('save-total-limit'), values['save-total-limit'], 'posint'));
   set('loadBestModelAtEnd', values['load-best-model-at-end']);
   set('metricForBestModel', values['metric-for-best-model']);
-  set('loggingSteps', num('logging-steps', values['logging-steps']));
+  set('greaterIsBetter', values['greater-is-better']);
+  set('adamBeta1', num(label('adam-beta1'), values['adam-beta1']));
+  set('adamBeta2', num(label('adam-beta2'), values['adam-beta2']));
+  set('adamEpsilon', num(label('adam-epsilon'), values['adam-epsilon']));
+  set('dataSeed', num(label('data-seed'), values['data-seed'], 'int'));
+  set('loggingSteps', num(label('logging-steps'), values['logging-steps']));
   const batchSize = flags.perDeviceTrainBatchSize ?? trainingDefaults.perDeviceTrainBatchSize ?? 8;
   const args: TrainingArgumentsInit = {
     outputDir,
@@ -356,7 +346,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     model: { config, params },
     args,
     trainFeatures,
-    ...(validation && evalStrategy !== 'no' ? { evalFeatures: validation.evalFeatures } : args.loadBestModelAtEnd && validation ? { evalFeatures: validation.evalFeatures } : {}),
+    ...(validation ? { evalFeatures: validation.evalFeatures } : {}),
     labelNames: labels,
     tokenizerFiles: tokenizerFileMap(tokenizer),
     output: stream,
@@ -398,18 +388,36 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     return 130;
   }
 
-  // 6. Save, test, summary.
+  // 6. Save, evaluate, test — run_ner.py's sequence, and the files it leaves in the output directory.
   await trainer.saveModel(outputDir);
+  const m = result.metrics;
+  const { train_tokens_per_second: _tokens, ...hfTrainMetrics } = m; // tokentag's extra figure stays out of HF's file
+  trainer.saveMetrics('train', { ...hfTrainMetrics, train_samples: dataset.get('train').length });
+  trainer.saveState();
+  if (doEval && validation) {
+    trainer.saveMetrics('eval', { ...(await trainer.evaluate()), eval_samples: validation.sentences });
+  }
   let testMetrics: ReturnType<typeof seqevalCompute> | undefined;
   let reportText: string | undefined;
-  if (test) {
+  if (doPredict && test) {
     const r = await evaluateModel(await trainer.session(), test.evalFeatures, labels, { batchSize: a.perDeviceEvalBatchSize, padTokenId: config.padTokenId ?? 0 });
     const merged = mergeEvaluation(test, r, labels);
     testMetrics = seqevalCompute(merged.predictions, merged.references);
     reportText = classificationReportText(merged.references, merged.predictions, { digits: 4 });
+    trainer.saveMetrics('predict', {
+      predict_loss: r.loss ?? NaN,
+      predict_precision: testMetrics.overall_precision,
+      predict_recall: testMetrics.overall_recall,
+      predict_f1: testMetrics.overall_f1,
+      predict_accuracy: testMetrics.overall_accuracy,
+      predict_runtime: Math.round(r.runtime * 1e4) / 1e4,
+      predict_samples_per_second: Math.round((test.sentences / r.runtime) * 1e3) / 1e3,
+      predict_steps_per_second: Math.round((r.steps / r.runtime) * 1e3) / 1e3,
+    });
+    // run_ner.py's predictions.txt: each test sentence's word labels, space-separated.
+    writeFileAtomic(join(outputDir, 'predictions.txt'), merged.predictions.map((p) => `${p.join(' ')}\n`).join(''));
   }
   await trainer.dispose();
-  const m = result.metrics;
   const summary = {
     train_runtime: m.train_runtime,
     train_samples_per_second: m.train_samples_per_second,
@@ -489,6 +497,35 @@ function headLabelNote(modelLabels: readonly string[], dataLabels: readonly stri
   if (modelLabels.length !== dataLabels.length || modelLabels.join('\0') === dataLabels.join('\0')) return undefined;
   if (![...modelLabels].sort().every((l, i) => l === [...dataLabels].sort()[i])) return undefined;
   return `note: the model's head has the dataset's labels in another order; it is used row by row (not mapped by name), so it starts as if untrained for these labels.\n  model:   ${modelLabels.join(', ')}\n  dataset: ${dataLabels.join(', ')}`;
+}
+
+/** `--dataset`, or run_ner.py's `--train_file` / `--validation_file` / `--test_file`. */
+function datasetSource(values: { dataset?: string; 'train-file'?: string; 'validation-file'?: string; 'test-file'?: string }, label: (o: string) => string): DataSource | undefined {
+  const files = Object.entries({ train: values['train-file'], validation: values['validation-file'], test: values['test-file'] }).filter(
+    (e): e is [string, string] => e[1] !== undefined,
+  );
+  if (files.length === 0) return values.dataset;
+  if (values.dataset !== undefined) throw new UsageError(`give ${label('dataset')} or the split files (${files.map(([s]) => label(`${s}-file`)).join(', ')}), not both`);
+  return Object.fromEntries(files);
+}
+
+/** run_ner.py's `--max_train_samples` / `--max_eval_samples` / `--max_predict_samples`: the first N sentences of a split. */
+function limitSplits(dict: DatasetDict<TaggedRow>, limits: Readonly<Record<string, number | undefined>>): DatasetDict<TaggedRow> {
+  if (Object.values(limits).every((n) => n === undefined)) return dict;
+  return new DatasetDict(
+    dict.names.map((name) => {
+      const ds = dict.get(name);
+      const n = limits[name];
+      return [name, n === undefined || n >= ds.length ? ds : ds.select(Array.from({ length: n }, (_, i) => i))] as const;
+    }),
+  );
+}
+
+/** transformers 5's `--train_sampling_strategy`: `group_by_length` or `random`. */
+function samplingStrategy(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'group_by_length' && value !== 'random') throw new UsageError(`${flag} must be group_by_length or random, got '${value}'`);
+  return value === 'group_by_length';
 }
 
 function describeReport(r: LoadReport): string {
