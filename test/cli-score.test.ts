@@ -1,7 +1,7 @@
 // `tokentag score` end to end through main(), with temporary files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.ts';
@@ -146,4 +146,73 @@ test('help', async () => {
   const r = await run('--help');
   assert.equal(r.code, 0);
   assert.match(r.out, /Usage: tokentag score --gold GOLD --pred PRED/);
+});
+
+test('one conlleval-style file (token … gold pred per line), as conlleval and wnuteval read it', async () => {
+  // The same sentences as GOLD / PRED above, with a middle column the scorer ignores.
+  const one = file(
+    'both.txt',
+    '-DOCSTART- -X- O O\n\nThe DT O O\nnew JJ O O\nsong NN O B-MISC\nLove NNP B-MISC I-MISC\nMe PRP I-MISC I-MISC\nDo VB I-MISC I-MISC\n. . O O\n\nJohn NNP B-PER B-PER\nSmith NNP I-PER I-PER\nsaid VBD O O\n',
+  );
+  const a = await run(one, '--json');
+  assert.equal(a.code, 0, a.err);
+  const b = await run('--gold', GOLD, '--pred', PRED, '--json');
+  assert.deepEqual(JSON.parse(a.out), JSON.parse(b.out));
+  const text = await run(one);
+  assert.equal(text.code, 0, text.err);
+  assert.equal(text.out, (await run('--gold', GOLD, '--pred', PRED)).out);
+  // Standard input, as `conlleval < file`.
+  const { Readable } = await import('node:stream');
+  let out = '';
+  const { main } = await import('../src/cli/main.ts');
+  const code = await main(['score', '-', '--json'], { out: (t) => { out += t; }, err: () => {}, stdin: Readable.from([readFileSync(one)]) });
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out), JSON.parse(b.out));
+  // Fewer than three columns is an error naming the line; a file and --gold together is a usage error.
+  const short = await run(file('short.txt', 'John B-PER B-PER\nSmith I-PER\n'));
+  assert.equal(short.code, 1);
+  assert.match(short.err, /short\.txt:2: expected 'token … gold pred' \(at least 3 columns\)/);
+  const both = await run(one, '--gold', GOLD);
+  assert.equal(both.code, 2);
+});
+
+test('--surface: WNUT-17 surface-form scores (unique surface form and type pairs), in the report and in --json', async () => {
+  // Paris is found in sentence 1 and missed in 2 (its form is still found); "Kanye West" is cut
+  // short twice (two mentions, one form); kktny gets the wrong type.
+  const both = file(
+    'wnut.txt',
+    [
+      'in O O', 'Paris B-location B-location', '',
+      'back O O', 'to O O', 'Paris B-location O', '',
+      'Kanye B-person B-person', 'West I-person O', '',
+      'kktny B-creative-work B-product', '',
+      'Kanye O B-person', 'said O O', '',
+    ].join('\n'),
+  );
+  const j = await run(both, '--surface', '--json');
+  assert.equal(j.code, 0, j.err);
+  const r = JSON.parse(j.out);
+  assert.equal(r.overall_f1, 0.25); // entity F1: 1 of 4 gold, 1 of 4 predicted
+  assert.deepEqual(r.surface, {
+    'creative-work': { precision: 0, recall: 0, f1: 0, number: 1, predicted: 0, correct: 0 },
+    location: { precision: 1, recall: 1, f1: 1, number: 1, predicted: 1, correct: 1 },
+    person: { precision: 0, recall: 0, f1: 0, number: 1, predicted: 1, correct: 0 },
+    overall_precision: 1 / 3,
+    overall_recall: 1 / 3,
+    overall_f1: 1 / 3,
+    overall_number: 3,
+    overall_predicted: 3,
+    overall_correct: 1,
+  });
+  const t = await run(both, '--surface', '--digits', '4');
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /surface forms \(WNUT-17\): unique \(surface form, type\) pairs/);
+  assert.match(t.out, /\n +location +1\.0000 +1\.0000 +1\.0000 +1\n/);
+  assert.match(t.out, /\n +overall +0\.3333 +0\.3333 +0\.3333 +3\n/);
+  // Without --surface nothing changes.
+  assert.equal(JSON.parse((await run(both, '--json')).out).surface, undefined);
+  // The shared task's script reads B-, I- and O only: other tags are refused, naming the line.
+  const bioes = await run(file('bioes.txt', 'Kanye B-person B-person\nWest E-person E-person\n'), '--surface');
+  assert.equal(bioes.code, 1);
+  assert.match(bioes.err, /bioes\.txt:2: --surface reads IOB tags \(B-X, I-X, O\) as the WNUT-17 script does; found 'E-person'/);
 });

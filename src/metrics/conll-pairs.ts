@@ -1,7 +1,7 @@
 /**
  * A minimal reader for "token ... tag" CoNLL files as `tokentag score` needs them: one token
- * per line, columns split on whitespace, token first and tag last, blank lines between
- * sentences, `-DOCSTART-` lines skipped. (The general CoNLL dataset reader lives in src/data;
+ * per line, columns split on whitespace, token first and tag last (or, in conlleval's one-file
+ * form, gold and predicted tags last), blank lines between sentences, `-DOCSTART-` lines skipped. (The general CoNLL dataset reader lives in src/data;
  * this one only keeps what scoring needs, including line numbers for error messages.)
  */
 import { readFile } from 'node:fs/promises';
@@ -19,12 +19,12 @@ export interface TaggedSentence {
   readonly tokens: readonly TaggedToken[];
 }
 
-/** Parses the text of a tagged CoNLL file. `file` is only used in error messages. */
-export function parseTaggedConllText(text: string, file: string): TaggedSentence[] {
-  const sentences: TaggedSentence[] = [];
-  let current: TaggedToken[] = [];
+/** Sentences of whitespace-separated columns, each line with its number; `-DOCSTART-` lines skipped. */
+function columnSentences(text: string, file: string, minColumns: number, expected: string): { fields: string[]; line: number }[][] {
+  const sentences: { fields: string[]; line: number }[][] = [];
+  let current: { fields: string[]; line: number }[] = [];
   const flush = (): void => {
-    if (current.length > 0) sentences.push({ tokens: current });
+    if (current.length > 0) sentences.push(current);
     current = [];
   };
   const lines = text.split('\n');
@@ -34,18 +34,36 @@ export function parseTaggedConllText(text: string, file: string): TaggedSentence
       flush();
       continue;
     }
-    const columns = content.split(/\s+/);
-    if (columns[0] === '-DOCSTART-') {
+    const fields = content.split(/\s+/);
+    if (fields[0] === '-DOCSTART-') {
       flush();
       continue;
     }
-    if (columns.length < 2) {
-      throw new InputError(file, i + 1, `expected 'token ... tag' (at least 2 columns), found only '${content}'`);
+    if (fields.length < minColumns) {
+      throw new InputError(file, i + 1, `expected '${expected}' (at least ${minColumns} columns), found only '${content}'`);
     }
-    current.push({ token: columns[0], tag: columns[columns.length - 1], line: i + 1 });
+    current.push({ fields, line: i + 1 });
   }
   flush();
   return sentences;
+}
+
+/** Parses the text of a tagged CoNLL file. `file` is only used in error messages. */
+export function parseTaggedConllText(text: string, file: string): TaggedSentence[] {
+  return columnSentences(text, file, 2, 'token ... tag').map((s) => ({
+    tokens: s.map(({ fields, line }) => ({ token: fields[0], tag: fields[fields.length - 1], line })),
+  }));
+}
+
+/**
+ * Parses conlleval's input, one file with both: `token … gold pred` per line (the last two
+ * columns are the gold and the predicted tag), as conlleval and the WNUT-17 script read it.
+ */
+export function parseConllevalText(text: string, file: string): { gold: TaggedSentence[]; pred: TaggedSentence[] } {
+  const sentences = columnSentences(text, file, 3, 'token … gold pred');
+  const side = (k: number): TaggedSentence[] =>
+    sentences.map((s) => ({ tokens: s.map(({ fields, line }) => ({ token: fields[0], tag: fields[fields.length - k], line })) }));
+  return { gold: side(2), pred: side(1) };
 }
 
 /** Parses the bytes of a tagged CoNLL file. */
