@@ -252,15 +252,6 @@ test('train reads a JSON arguments file as HfArgumentParser does; unknown keys a
   assert.match(t.err, /typed-args\.json: max_steps expects a number/);
 });
 
-test('--version on every command and on tokentag itself', async () => {
-  const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  for (const argv of [['--version'], ['-v'], ['train', '--version'], ['data', 'inspect', '--version'], ['score', '--version']]) {
-    const r = await run(...argv);
-    assert.equal(r.code, 0, argv.join(' '));
-    assert.equal(r.out, `tokentag ${version}\n`, argv.join(' '));
-  }
-});
-
 test('the output directory gets trainer_state.json and the *_results.json files, as run_ner.py writes them', async () => {
   const out = join(root, 'results');
   const r = await run('train', ...TINY, '--max-steps', '4', '--dataset', data, '--output-dir', out, '--eval-strategy', 'steps', '--eval-steps', '2',

@@ -97,7 +97,7 @@ export function parseCommandLine<const O extends Options>(argv: readonly string[
 }
 
 /** The option values of a command line without positionals. */
-export function parseFlags<const O extends Options>(argv: readonly string[], options: O, spec: FlagSpec = {}) {
+export function parseFlags<const O extends Options>(argv: readonly string[], options: O, spec: FlagSpec = {}): ParsedFlags<O>['values'] {
   return parseCommandLine(argv, options, spec).values;
 }
 

@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline, type GroupedEntity, type TokenEntity } from '../../src/index.ts';
 import { TokentagError } from '../../src/errors.ts';
-import { makeTinyNerModel } from '../helpers/tiny-ner-model.ts';
+import { makeTinyModel } from '../helpers/tiny-model.ts';
 
 let root = '';
 let dir = '';
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-pipeline-options-'));
-  dir = await makeTinyNerModel(root);
+  dir = await makeTinyModel(path.join(root, 'bert'));
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
