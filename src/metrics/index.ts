@@ -43,4 +43,5 @@ export { getEntities, type Chunk } from './conlleval.ts';
 export { autoDetectScheme, getStrictEntities, type StrictEntity } from './scheme.ts';
 export { numpyMean, numpySum, numpyWeightedAverage } from './numpy.ts';
 export { formatFixed } from './pyformat.ts';
-export { parseTaggedConll, parseTaggedConllText, readTaggedConll, type TaggedSentence, type TaggedToken } from './conll-pairs.ts';
+export { parseConllevalText, parseTaggedConll, parseTaggedConllText, readTaggedConll, type TaggedSentence, type TaggedToken } from './conll-pairs.ts';
+export { isSurfaceTag, surfaceScores, type SurfaceResult, type SurfaceScores } from './surface.ts';
