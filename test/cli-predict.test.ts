@@ -131,6 +131,32 @@ describe('tokentag predict', () => {
     assert.deepEqual(rows[1].tokens, ['Alan', 'Turing']);
   });
 
+  it('--format conlleval writes token, gold and predicted tag; tokentag score reads it from standard input', async () => {
+    const conll = path.join(root, 'gold4.conll');
+    fs.writeFileSync(conll, 'Ada NNP B-NP B-PER\nlived VBD B-VP O\nin IN B-PP O\nParis NNP B-NP B-LOC\n\nAlan NNP B-NP B-PER\n');
+    const r = await cli(['predict', '--model', dir, '--input', conll, '--format', 'conlleval']);
+    assert.equal(r.code, 0, r.err);
+    const rows = r.out.trim().split('\n').filter((l) => l !== '').map((l) => l.split(' '));
+    assert.deepEqual(rows.map((x) => x.slice(0, 2)), [['Ada', 'B-PER'], ['lived', 'O'], ['in', 'O'], ['Paris', 'B-LOC'], ['Alan', 'B-PER']]);
+    assert.ok(rows.every((x) => x.length === 3));
+    let out = '';
+    const code = await main(['score', '-', '--json'], { out: (t) => { out += t; }, err: () => {}, stdin: Readable.from([r.out]) });
+    assert.equal(code, 0);
+    assert.equal(typeof JSON.parse(out).overall_f1, 'number');
+    // JSON Lines with integer gold ids need their names; --labels without conlleval is an error.
+    const ids = path.join(root, 'ids.jsonl');
+    fs.writeFileSync(ids, '{"tokens": ["Ada", "lived"], "ner_tags": [1, 0]}\n');
+    const named = await cli(['predict', '--model', dir, '--input', ids, '--format', 'conlleval', '--labels', 'conll2003']);
+    assert.equal(named.code, 0, named.err);
+    assert.deepEqual(named.out.trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' ')), ['Ada B-PER', 'lived O']);
+    const unnamed = await cli(['predict', '--model', dir, '--input', ids, '--format', 'conlleval']);
+    assert.notEqual(unnamed.code, 0);
+    assert.match(unnamed.err, /holds integer ids; give their names with --labels/);
+    const stray = await cli(['predict', '--model', dir, '--input', ids, '--labels', 'conll2003']);
+    assert.equal(stray.code, 2);
+    assert.match(stray.err, /--labels names the gold tags of --format conlleval/);
+  });
+
   it('usage and input errors', async () => {
     const none = await cli(['predict', '--model', dir]);
     assert.equal(none.code, 2);

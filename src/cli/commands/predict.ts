@@ -114,6 +114,7 @@ function parse(argv: string[]) {
   if (v.input !== undefined && positionals.length > 0) throw new UsageError('give texts as arguments or --input FILE, not both');
   const format = parseFormatOption<OutputFormat>(v.format, ['jsonl', 'conll', 'conlleval'], '--format')!;
   if (v['label-column'] !== undefined && format !== 'conlleval') throw new UsageError('--label-column chooses the gold tags of --format conlleval');
+  if (v.labels !== undefined && format !== 'conlleval') throw new UsageError('--labels names the gold tags of --format conlleval (predictions use the model\'s own labels)');
   if (v.input === undefined && (v.columns !== undefined || v.labels !== undefined || v.tab || v['input-format'] !== undefined)) {
     throw new UsageError('--input-format, --columns, --labels and --tab describe an --input file');
   }

@@ -380,7 +380,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (result.interrupted) {
     await trainer.dispose();
-    const again = argv.filter((x, i) => x !== '--resume-from-checkpoint' && !x.startsWith('--resume-from-checkpoint=') && !(argv[i - 1] === '--resume-from-checkpoint' && !x.startsWith('--')));
+    const isResume = (x: string | undefined) => x?.replace(/_/g, '-') === '--resume-from-checkpoint';
+    const again = argv.filter((x, i) => !isResume(x) && !x.replace(/_/g, '-').startsWith('--resume-from-checkpoint=') && !(isResume(argv[i - 1]) && !x.startsWith('--')));
     io.err(
       `Training interrupted at step ${result.globalStep}; checkpoint saved in ${result.lastCheckpoint}.\n` +
         `Resume with: tokentag train ${[...again, ...(values['output-dir'] === undefined ? ['--output-dir', outputDir] : []), '--resume-from-checkpoint', result.lastCheckpoint ?? ''].join(' ')}\n`,
