@@ -8,7 +8,8 @@
  * - ```bash and ```sh blocks run with `bash -e` from the repository root, `tokentag` (and
  *   `npx tokentag`, `./bin/tokentag.js`) being the CLI of this checkout's sources.
  * - A block whose first line is `# not run: <why>` (bash) or `// not run: <why>` (ts) is left
- *   alone: the marker is visible to readers too. Other languages (console output, JSON,
+ *   alone; one that starts `# needs network` / `// needs network` (the Hub) is not run, but a
+ *   TypeScript one is still type-checked. The markers are visible to readers too. Other languages (console output, JSON,
  *   Python for Python users) are not programs of this project and are not run.
  */
 import assert from 'node:assert/strict';
@@ -28,6 +29,8 @@ interface Block {
   readonly lang: 'ts' | 'bash';
   readonly code: string;
   readonly skip?: string;
+  /** Reaches the network: type-checked, never run. */
+  readonly network: boolean;
   readonly continues: boolean;
 }
 
@@ -46,7 +49,8 @@ function blocksOf(doc: string): Block[] {
       const code = lines.slice(i + 1, j).join('\n');
       const first = lines[i + 1]?.trim() ?? '';
       const skip = /^(#|\/\/) not run: (.+)$/.exec(first)?.[2];
-      out.push({ doc, line: i + 2, lang, code, ...(skip ? { skip } : {}), continues: /^\/\/ continues the block above/.test(first) });
+      const network = /^(#|\/\/) needs network/.test(first);
+      out.push({ doc, line: i + 2, lang, code, ...(skip ? { skip } : {}), network, continues: /^\/\/ continues the block above/.test(first) });
     }
     i = j;
   }
@@ -55,7 +59,7 @@ function blocksOf(doc: string): Block[] {
 
 const blocks = DOCS.flatMap(blocksOf);
 const tsBlocks = blocks.filter((b) => b.lang === 'ts' && !b.skip);
-const bashBlocks = blocks.filter((b) => b.lang === 'bash' && !b.skip);
+const bashBlocks = blocks.filter((b) => b.lang === 'bash' && !b.skip && !b.network);
 
 let dir = '';
 const fileOf = (b: Block) => `${b.doc.replace(/[/.]/g, '_')}_${b.line}.ts`;
@@ -112,7 +116,7 @@ describe('code blocks in README.md and docs/', () => {
     assert.deepEqual(errors, [], `TypeScript errors in the docs' code blocks:\n${errors.join('\n')}`);
   });
 
-  for (const b of tsBlocks.filter((x) => x.doc === 'README.md')) {
+  for (const b of tsBlocks.filter((x) => x.doc === 'README.md' && !x.network)) {
     it(`${b.doc}:${b.line} runs`, () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, fileOf(b))], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
       assert.equal(r.status, 0, `${b.doc}:${b.line} failed:\n${r.stderr}`);
