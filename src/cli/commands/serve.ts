@@ -4,9 +4,8 @@
  */
 import { UsageError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
-import { aggregationFlag, parseFlags } from '../flags.ts';
+import { aggregationFlag, num, parseFlags } from '../flags.ts';
 import { cliHubOptions } from '../hub.ts';
-import { num } from './train.ts';
 
 const help = `Usage: tokentag serve --model DIR|ID [--port 8080] [--host 127.0.0.1] [options]
 
@@ -78,9 +77,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   });
   if (v.model === undefined) throw new UsageError('--model DIR|ID is required');
   const strategy = aggregationFlag(v.aggregation);
-  const port = num('port', v.port, 'int')!;
+  const port = num('--port', v.port, 'int')!;
   if (port < 0 || port > 65535) throw new UsageError(`--port must be from 0 to 65535, got '${v.port}'`);
-  const maxWaitMs = num('max-wait-ms', v['max-wait-ms'], 'float');
+  const maxWaitMs = num('--max-wait-ms', v['max-wait-ms'], 'float');
   if (maxWaitMs !== undefined && maxWaitMs < 0) throw new UsageError(`--max-wait-ms must be ≥ 0, got '${v['max-wait-ms']}'`);
   const apiKey = v['api-key'] ?? (process.env.TOKENTAG_API_KEY || undefined);
   if (apiKey !== undefined && apiKey.trim() === '') throw new UsageError('--api-key must not be empty');
@@ -97,15 +96,15 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     host: v.host,
     port,
     aggregationStrategy: strategy,
-    maxBatch: num('max-batch', v['max-batch'], 'posint'),
+    maxBatch: num('--max-batch', v['max-batch'], 'posint'),
     maxWaitMs,
-    maxQueue: num('max-queue', v['max-queue'], 'posint'),
-    timeoutMs: num('timeout-ms', v['timeout-ms'], 'posint'),
-    maxBodyBytes: num('max-body-bytes', v['max-body-bytes'], 'posint'),
+    maxQueue: num('--max-queue', v['max-queue'], 'posint'),
+    timeoutMs: num('--timeout-ms', v['timeout-ms'], 'posint'),
+    maxBodyBytes: num('--max-body-bytes', v['max-body-bytes'], 'posint'),
     apiKey,
     cors,
-    sessions: num('sessions', v.sessions, 'posint'),
-    intraOpNumThreads: num('threads', v.threads, 'posint'),
+    sessions: num('--sessions', v.sessions, 'posint'),
+    intraOpNumThreads: num('--threads', v.threads, 'posint'),
   });
   // First signal: stop gracefully. A second one: stop now.
   let stopping: Promise<void> | undefined;
