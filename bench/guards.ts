@@ -3,7 +3,7 @@
 // in a pytorch_model.bin against inflating the same stream without a cap (what the cap saves).
 // Run: npm run bench:guards. Prints min / median of the runs; warm (one run first, untimed).
 import { inflateRawSync, deflateRawSync, crc32 } from 'node:zlib';
-import { syntheticNer } from '../src/data/synthetic.ts';
+import { SYNTHETIC_DEFAULT_SIZES, syntheticNer } from '../src/data/synthetic.ts';
 import { parsePytorchBin } from '../src/models/pickle.ts';
 import { makeZip } from '../test/helpers/zip.ts';
 
@@ -20,7 +20,8 @@ function time(runs: number, fn: () => void): { min: number; median: number } {
 }
 const show = (name: string, r: { min: number; median: number }) => console.log(`${name.padEnd(58)} min ${r.min.toFixed(1)} ms, median ${r.median.toFixed(1)} ms`);
 
-show('syntheticNer() (3000 / 400 / 400 sentences)', time(10, () => syntheticNer()));
+const { train, validation, test } = SYNTHETIC_DEFAULT_SIZES;
+show(`syntheticNer() (${train} / ${validation} / ${test} sentences)`, time(10, () => syntheticNer()));
 
 const zeros = new Uint8Array(64 << 20); // 64 MiB of zeros deflate to ~64 KB
 const bomb = makeZip([
