@@ -5,24 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../src/cli/main.ts';
-import { loadTokenClassifier, saveTokenClassifier } from '../src/models/index.ts';
-import { saveTokenizerFiles, trainWordPiece } from '../src/tokenize/index.ts';
-
-/** As test/pipeline/pipeline.test.ts: the random BERT fixture, sharpened head, a WordPiece tokenizer. */
-async function makeModel(root: string, name: string): Promise<string> {
-  const dir = path.join(root, name);
-  const { config, params } = loadTokenClassifier(path.join(import.meta.dirname, 'fixtures', 'models', 'bert'));
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  for (const [name, scale] of [['classifier.weight', 0.6], ['classifier.bias', 0.5]] as const) {
-    const d = params.get(name)!.data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] = rand() * scale;
-  }
-  saveTokenClassifier(dir, config, params);
-  const words = ['Zürich', 'Paris', 'London', 'Berlin', 'Ada', 'Lovelace', 'Alan', 'Turing', 'lived', 'in', 'the', 'city', 'of', 'and', 'went', 'to', 'met', 'with', '😀'];
-  saveTokenizerFiles(await trainWordPiece([words], { vocabSize: 100, lowercase: false, modelMaxLength: 64 }), dir);
-  return dir;
-}
+import { makeTinyModel } from './helpers/tiny-model.ts';
 
 async function cli(argv: string[]) {
   let out = '';
@@ -35,7 +18,7 @@ let root = '';
 let dir = '';
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-cli-predict-'));
-  dir = await makeModel(root, 'model');
+  dir = await makeTinyModel(path.join(root, 'model'));
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -4,45 +4,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { env, pipeline as hfPipeline } from '@huggingface/transformers';
-import { loadTokenClassifier, saveTokenClassifier } from '../../src/models/index.ts';
 import { exportOnnx } from '../../src/models/export.ts';
-import { saveTokenizerFiles, trainWordPiece, type TokenizerJson } from '../../src/tokenize/index.ts';
+import type { TokenizerJson } from '../../src/tokenize/index.ts';
 import { bindingToJson } from '../../src/tokenize/tokenizer.ts';
 import { robertaBinding } from '../fixtures/tokenize/tokenizers.ts';
+import { makeTinyModel } from '../helpers/tiny-model.ts';
 // From the package root, as users import it.
 import { pipeline, windowStarts, codePointToUtf16, type GroupedEntity, type TokenEntity, type TokenClassificationPipeline } from '../../src/index.ts';
-
-const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'models', 'bert');
-const CORPUS = [
-  ['Zürich', 'Paris', 'London', 'Berlin', 'Ada', 'Lovelace', 'Alan', 'Turing', 'lived', 'in', 'the', 'city', 'of', 'and', 'went', 'to', 'met', 'with', '😀'],
-];
-
-/**
- * A model directory for the pipeline: the 5-label random BERT fixture (vocab 100, 64 positions),
- * its classifier sharpened with a seeded perturbation so that predictions vary between labels,
- * and a cased WordPiece tokenizer.json trained here (≤ 100 ids).
- */
-async function makeModel(root: string, name = 'bert'): Promise<string> {
-  const dir = path.join(root, name);
-  const { config, params } = loadTokenClassifier(FIXTURE);
-  let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  const w = params.get('classifier.weight')!;
-  const b = params.get('classifier.bias')!;
-  for (let i = 0; i < w.data.length; i++) (w.data as Float32Array)[i] = rand() * 0.6;
-  for (let i = 0; i < b.data.length; i++) (b.data as Float32Array)[i] = rand() * 0.5;
-  saveTokenClassifier(dir, config, params);
-  const tok = await trainWordPiece(CORPUS, { vocabSize: 100, lowercase: false, modelMaxLength: 64 });
-  saveTokenizerFiles(tok, dir);
-  return dir;
-}
 
 let root = '';
 let dir = '';
 let ner: TokenClassificationPipeline;
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-pipeline-'));
-  dir = await makeModel(root);
+  dir = await makeTinyModel(path.join(root, 'bert'));
   ner = await pipeline('token-classification', { model: dir });
 });
 after(async () => {
