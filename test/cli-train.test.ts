@@ -99,18 +99,18 @@ test('train --resume-from-checkpoint: continues from the newest checkpoint', asy
 test('train: fine-tuning a saved model; a label-count mismatch needs --ignore-mismatched-sizes', async () => {
   const per = join(root, 'per');
   fs.mkdirSync(per);
-  fs.writeFileSync(join(per, 'train.txt'), 'Maria B-PER\nChen I-PER\nspoke O\n.\tO\n\nHe O\nleft O\n\n');
+  fs.writeFileSync(join(per, 'train.txt'), 'Maria B-PER\nChen I-PER\nspoke O\n.\tO\n\nHe O\nleft O\nAcme B-COMPANY\n\n');
   const bad = await run('train', '--model', model, '--dataset', join(per, 'train.txt'), '--output-dir', join(root, 'ft'), '--max-steps', '1');
   assert.equal(bad.code, 1);
   assert.match(bad.err, /--ignore-mismatched-sizes/);
   const ok = await run('train', '--model', model, '--dataset', join(per, 'train.txt'), '--output-dir', join(root, 'ft'), '--max-steps', '2', '--ignore-mismatched-sizes', '--json');
   assert.equal(ok.code, 0, ok.err);
-  assert.match(ok.err, /fine-tuning; re-initialised \(label count changed\): classifier\.weight/);
+  assert.match(ok.err, /labels: the dataset's ner_tags labels \(O, B-COMPANY, B-PER, I-PER\) differ from the model's .*: a new head .*3 labels keeping the model's weights by name, new: B-COMPANY/);
   const j = JSON.parse(ok.out);
   assert.equal(j.from_scratch, false);
-  assert.deepEqual(j.labels, ['O', 'B-PER', 'I-PER']);
+  assert.deepEqual(j.labels, ['O', 'B-COMPANY', 'B-PER', 'I-PER']);
   const config = JSON.parse(fs.readFileSync(join(root, 'ft', 'config.json'), 'utf8'));
-  assert.deepEqual(config.id2label, { 0: 'O', 1: 'B-PER', 2: 'I-PER' });
+  assert.deepEqual(config.id2label, { 0: 'O', 1: 'B-COMPANY', 2: 'B-PER', 3: 'I-PER' });
 });
 
 test('bad input: clear messages, exit 1 (2 for usage)', async () => {

@@ -63,4 +63,14 @@ export {
 } from './trainer.ts';
 export { DEFAULT_PRESET, FROM_SCRATCH_TRAINING, getPreset, MODEL_PRESETS, presetNames, type ModelPreset } from './presets.ts';
 export { labelNamesOf, requireSplit, resolveDataset, resolveModel, type ResolvedDataset, type ResolvedModel } from './resolve.ts';
+export {
+  describeLabelMapping,
+  labelIdsByName,
+  loadForLabels,
+  mapLabelsByName,
+  remapHead,
+  type FineTuneOptions,
+  type LabelMapping,
+  type LoadedForLabels,
+} from './label-map.ts';
 export { mergeEvaluation, prepareSplit, type PreparedSplit, type PrepareOptions } from './prepare.ts';

@@ -4,7 +4,7 @@
  * are split into windows and merged back, so every word is scored.
  */
 import { TrainingSession } from '../../engine/runtime.ts';
-import { TokentagError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { classificationReportText } from '../../metrics/report.ts';
 import { architectureFor } from '../../models/auto.ts';
@@ -12,6 +12,7 @@ import { loadTokenClassifier } from '../../models/checkpoint.ts';
 import { maxSequenceLength } from '../../models/config.ts';
 import { loadTokenizer } from '../../tokenize/tokenizer.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
+import { labelIdsByName } from '../../train/label-map.ts';
 import { mergeEvaluation, prepareSplit } from '../../train/prepare.ts';
 import { labelNamesOf, requireSplit, resolveDataset } from '../../train/resolve.ts';
 import { resolveModel } from '../../hub/model.ts';
@@ -81,13 +82,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const { config, params } = loadTokenClassifier(dir);
   const tokenizer = await loadTokenizer(dir);
   const modelLabels = config.id2label;
-  const labelMap = dataLabels.map((name) => {
-    const id = config.label2id[name];
-    if (id === undefined) {
-      throw new TokentagError(`the dataset's ${column} label '${name}' is not one of the model's labels (${modelLabels.join(', ')})`);
-    }
-    return id;
-  });
+  // Labels by name: the dataset's ids are re-numbered to the model's, whatever order it lists them in.
+  const labelMap = labelIdsByName(modelLabels, dataLabels, `the dataset's ${column} label`);
   const modelMax = maxSequenceLength(config);
   if (maxLengthFlag !== undefined && maxLengthFlag > modelMax) throw new UsageError(`--max-length ${maxLengthFlag} is more than the model's ${modelMax} positions`);
   const maxLength = Math.min(maxLengthFlag ?? tokenizer.modelMaxLength ?? modelMax, modelMax);

@@ -10,7 +10,7 @@ import { basename, join, resolve as resolvePath } from 'node:path';
 import { TokentagError, UsageError } from '../../errors.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { classificationReportText } from '../../metrics/report.ts';
-import { loadTokenClassifier, type LoadReport } from '../../models/checkpoint.ts';
+import type { LoadReport } from '../../models/checkpoint.ts';
 import { configToJson, createConfig, maxSequenceLength, parseConfig, withLabels, type ModelConfig } from '../../models/config.ts';
 import { architectureFor } from '../../models/auto.ts';
 import type { TensorData } from '../../engine/dtype.ts';
@@ -18,6 +18,7 @@ import { loadTokenizer, type FastTokenizer } from '../../tokenize/tokenizer.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../../tokenize/train.ts';
 import type { TrainingArgumentsInit } from '../../train/args.ts';
 import { latestCheckpoint } from '../../train/checkpoint.ts';
+import { describeLabelMapping, loadForLabels } from '../../train/label-map.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
 import { mergeEvaluation, prepareSplit, withWordDropout, type PreparedSplit } from '../../train/prepare.ts';
 import { DEFAULT_PRESET, FROM_SCRATCH_TRAINING, FROM_SCRATCH_WORD_DROPOUT, presetNames } from '../../train/presets.ts';
@@ -60,7 +61,7 @@ Model and data:
   --model DIR|PRESET|ID      a preset (${presetNames().join(', ')}: from scratch, with a WordPiece
                              vocabulary trained on the training split), a directory with config.json
                              and a tokenizer but no weights (from scratch with that config), a
-                             model directory with weights (fine-tuning; a new head for the labels),
+                             model directory with weights (fine-tuning; labels are mapped by name),
                              or a Hugging Face Hub id (bert-base-cased, org/name, org/name@revision:
                              downloaded into Python's cache, see docs/hub.md)
   --dataset FILE|DIR|ID      CoNLL, JSON Lines, CoNLL-U or Parquet: a file (one split) or a directory
@@ -71,7 +72,8 @@ Model and data:
   --label-column NAME        the tag column to learn (default ner_tags; --task-name pos → pos_tags)
   --output-dir DIR           default runs/tokentag-<preset or model name>
   --vocab-size N             WordPiece vocabulary for a from-scratch model (default 2000)
-  --ignore-mismatched-sizes  re-initialise a pre-trained head with another label count
+  --ignore-mismatched-sizes  allow a new head when the dataset has another number of labels
+                             than the model (labels the model has keep their weights)
   --max-length N             tokens per window (longer sentences are split into overlapping windows,
                              never cut); default the tokenizer's model_max_length / the model's positions
   --label-all-tokens         label every sub-token (B-X → I-X on continuations), not only the first
@@ -205,6 +207,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   let config: ModelConfig;
   let params: Map<string, TensorData<'float32'>>;
   let trainingDefaults: Partial<TrainingArgumentsInit> = {};
+  let labelMap: readonly number[] | undefined;
   const seed = num(label('seed'), values.seed, 'int') ?? 42;
   const trainWords = () => dataset.get('train').column('tokens') as readonly (readonly string[])[];
   const newVocab = async (size: number): Promise<FastTokenizer> => {
@@ -235,24 +238,21 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     say(`model: ${model.dir}: config.json without weights: training a ${config.modelType} from scratch with this config`);
   } else {
     tokenizer = resumeTokenizer ?? (await loadTokenizer(model.dir));
-    let loaded;
-    try {
-      loaded = loadTokenClassifier(model.dir, { id2label: labels, ignoreMismatchedSizes: values['ignore-mismatched-sizes'], seed });
-    } catch (e) {
-      if (e instanceof TokentagError && /shape|mismatch/i.test(e.message) && !values['ignore-mismatched-sizes']) {
-        throw new TokentagError(
-          `${e.message}\nThe model's head has ${model.config.id2label.length} labels (${model.config.id2label.join(', ')}) but the dataset's ${labelColumn} has ${labels.length}; ` +
-            'pass --ignore-mismatched-sizes to train a new head for these labels',
-        );
-      }
-      throw e;
-    }
+    // Labels by name: the model's head rows keep their meaning whatever order the dataset lists them in.
+    const loaded = loadForLabels(model.dir, labels, {
+      ignoreMismatchedSizes: values['ignore-mismatched-sizes'],
+      ignoreMismatchedSizesName: label('ignore-mismatched-sizes'),
+      seed,
+    });
     config = loaded.config;
     params = loaded.params;
+    labelMap = loaded.labelMap;
     say(`model: ${model.hub ? `${model.hub.id} (Hub, commit ${model.hub.commit.slice(0, 8)})` : model.dir} (${config.modelType}), fine-tuning${describeReport(loaded.report)}`);
-    const note = headLabelNote(model.config.id2label, labels);
+    const note = describeLabelMapping(loaded.mapping, loaded.checkpointLabels, `the dataset's ${labelColumn} labels`);
     if (note) say(note);
   }
+  // The model's labels from here on (the dataset's, unless mapped onto a pre-trained model's order).
+  const modelLabels = config.id2label;
   const modelMax = maxSequenceLength(config);
   if (maxLengthFlag !== undefined && maxLengthFlag > modelMax) throw new UsageError(`--max-length ${maxLengthFlag} is more than the model's ${modelMax} positions`);
   const maxLength = Math.min(maxLengthFlag ?? tokenizer.modelMaxLength ?? modelMax, modelMax);
@@ -265,7 +265,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   // 3. Features (windows: long sentences are split, never cut).
   const prep = async (split: string): Promise<PreparedSplit | undefined> =>
     dataset.has(split) && dataset.get(split).length > 0
-      ? prepareSplit(tokenizer, dataset.get(split), labelColumn, labels, { maxLength, labelAllTokens: values['label-all-tokens'] })
+      ? prepareSplit(tokenizer, dataset.get(split), labelColumn, modelLabels, { maxLength, labelAllTokens: values['label-all-tokens'], ...(labelMap ? { labelMap } : {}) })
       : undefined;
   const t0 = performance.now();
   const train = (await prep('train'))!;
@@ -347,7 +347,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     args,
     trainFeatures,
     ...(validation ? { evalFeatures: validation.evalFeatures } : {}),
-    labelNames: labels,
+    labelNames: modelLabels,
     tokenizerFiles: tokenizerFileMap(tokenizer),
     output: stream,
   });
@@ -401,8 +401,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   let testMetrics: ReturnType<typeof seqevalCompute> | undefined;
   let reportText: string | undefined;
   if (doPredict && test) {
-    const r = await evaluateModel(await trainer.session(), test.evalFeatures, labels, { batchSize: a.perDeviceEvalBatchSize, padTokenId: config.padTokenId ?? 0 });
-    const merged = mergeEvaluation(test, r, labels);
+    const r = await evaluateModel(await trainer.session(), test.evalFeatures, modelLabels, { batchSize: a.perDeviceEvalBatchSize, padTokenId: config.padTokenId ?? 0 });
+    const merged = mergeEvaluation(test, r, modelLabels);
     testMetrics = seqevalCompute(merged.predictions, merged.references);
     reportText = classificationReportText(merged.references, merged.predictions, { digits: 4 });
     trainer.saveMetrics('predict', {
@@ -435,7 +435,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     model: outputDir,
     ...(model.kind === 'pretrained' && model.hub ? { baseModel: model.hub.id } : {}),
     ...(data.hub ? { dataset: { id: data.hub.id, config: data.hub.config } } : {}),
-    labels,
+    labels: modelLabels,
     trainingArgs: trainingArgumentsToJson(trainer.args),
     logHistory: trainer.logHistory,
     ...(testMetrics
@@ -458,7 +458,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       from_scratch: model.kind !== 'pretrained',
       dataset: data.description,
       label_column: labelColumn,
-      labels,
+      labels: modelLabels,
       split_sentences: { train: train.splitSentences, validation: validation?.splitSentences ?? 0, test: test?.splitSentences ?? 0 },
       train: summary,
       eval: lastEval ?? null,
@@ -486,18 +486,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (pushed) lines.push(pushSummary(pushed).trimEnd());
   io.out(`${lines.join('\n')}\n`);
   return 0;
-}
-
-/**
- * A pre-trained head whose labels are the dataset's in another order is loaded row for row, so
- * its rows mean other labels than they were trained for. Mapping them by name is not done yet:
- * say so, with both lists.
- */
-function headLabelNote(modelLabels: readonly string[], dataLabels: readonly string[]): string | undefined {
-  if (modelLabels.every((l) => /^LABEL_\d+$/.test(l))) return undefined;
-  if (modelLabels.length !== dataLabels.length || modelLabels.join('\0') === dataLabels.join('\0')) return undefined;
-  if (![...modelLabels].sort().every((l, i) => l === [...dataLabels].sort()[i])) return undefined;
-  return `note: the model's head has the dataset's labels in another order; it is used row by row (not mapped by name), so it starts as if untrained for these labels.\n  model:   ${modelLabels.join(', ')}\n  dataset: ${dataLabels.join(', ')}`;
 }
 
 /** `--dataset`, or run_ner.py's `--train_file` / `--validation_file` / `--test_file`. */
