@@ -9,6 +9,7 @@
  * and the gradient norm are finite, one fused pass clips and applies AdamW. A diverged step never reaches the optimizer, so the
  * last good weights and moments survive it untouched.
  */
+import './ort-env.ts'; // before onnxruntime-node: telemetry off (it crashes on long command lines)
 import * as ort from 'onnxruntime-node';
 import { TokentagError } from '../errors.ts';
 import { type AdamWOptions, type ResolvedAdamW, AdamWState, adamwScalars, clipCoefficient, resolveAdamW, totalNorm } from './adamw.ts';

@@ -11,6 +11,7 @@
  * also tokenizes and post-processes, so it is handed less of the work (INLINE_WEIGHT).
  */
 import os from 'node:os';
+import '../engine/ort-env.ts'; // before onnxruntime-node: telemetry off (it crashes on long command lines)
 import * as ort from 'onnxruntime-node';
 import { WorkerLane } from '../engine/worker-lane.ts';
 import { TokentagError } from '../errors.ts';

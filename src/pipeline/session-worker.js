@@ -9,6 +9,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
+// The main thread turned ONNX Runtime's telemetry off before any session (engine/ort-env.ts);
+// the variable is process-wide, so this worker's sessions see it too.
+
 let session;
 try {
   session = await ort.InferenceSession.create(workerData.source, workerData.sessionOptions);
