@@ -8,9 +8,18 @@
  *   trainer_state.json         Hugging Face's TrainerState fields (global_step, log_history, …)
  *   training_args.json         the TrainingArguments, snake_case
  *
- * A checkpoint is built in a hidden temporary directory beside its final name, every file
- * fsynced, and renamed into place only when complete: a crash leaves either the whole
- * checkpoint or none (a stale temporary directory at worst, which is never read).
+ * A `checkpoint-<step>` directory is always complete, by construction:
+ * - it is built in a hidden temporary directory beside its final name (`.checkpoint-<step>.tmp-<pid>-<tag>`),
+ *   every file fsynced, and renamed into place only when complete;
+ * - it is deleted (rotation, `--overwrite-output-dir`) by renaming it away first
+ *   (`.checkpoint-<step>.deleting-<pid>-<tag>`), then removing that: a crash mid-delete leaves
+ *   debris under a hidden name, never a half-deleted checkpoint;
+ * - replacing a checkpoint of the same step renames the old one aside (`.old-`), the new one in,
+ *   then removes the old one; a crash between the two renames leaves the old one aside, which
+ *   `cleanCheckpointDebris` puts back.
+ * `cleanCheckpointDebris` (the Trainer calls it before training) removes what a killed process
+ * left behind; `isCompleteCheckpoint` checks the files, so even a directory made by someone else
+ * is only resumed from when it has them all.
  *
  * Dropout needs no saved generator state: the training graphs take their dropout masks as
  * inputs, drawn for each step from (seed, step, micro-batch, site) alone
@@ -37,6 +46,10 @@ export const TRAINER_STATE_NAME = 'trainer_state.json';
 export const TRAINING_ARGS_NAME = 'training_args.json';
 export const CHECKPOINT_PREFIX = 'checkpoint-';
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
+/** Hidden directories of a checkpoint being written, deleted or replaced, tagged with the writing process. */
+const DEBRIS_RE = /^\.checkpoint-(\d+)\.(tmp|deleting|old)-(\d+)-[0-9a-f]+$/;
+/** The files every checkpoint has (tokenizer files are optional). */
+export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'optimizer.safetensors', 'scheduler.json', 'rng_state.json', 'training_args.json', 'trainer_state.json'] as const;
 
 export class TrainerCheckpointError extends TokentagError {
   override name = 'TrainerCheckpointError';
@@ -130,7 +143,7 @@ export function writeCheckpoint(outputDir: string, c: CheckpointContents, opts: 
   const step = c.state.step;
   const target = checkpointDir(outputDir, step);
   fs.mkdirSync(outputDir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const tag = debrisTag();
   const tmp = path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.tmp-${tag}`);
   fs.mkdirSync(tmp);
   try {
@@ -212,10 +225,62 @@ export function listCheckpoints(outputDir: string): { step: number; dir: string 
     .sort((a, b) => a.step - b.step);
 }
 
+/** Whether `dir` has every file of a checkpoint (`CHECKPOINT_FILES`). */
+export function isCompleteCheckpoint(dir: string): boolean {
+  return CHECKPOINT_FILES.every((f) => fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile() === true);
+}
+
 /** The newest complete checkpoint of `outputDir` (Hugging Face's `get_last_checkpoint`), or null. */
 export function latestCheckpoint(outputDir: string): string | null {
-  const all = listCheckpoints(outputDir).filter((c) => fs.existsSync(path.join(c.dir, TRAINER_STATE_NAME)));
+  const all = listCheckpoints(outputDir).filter((c) => isCompleteCheckpoint(c.dir));
   return all.length ? all[all.length - 1].dir : null;
+}
+
+const debrisTag = () => `${process.pid}-${randomBytes(6).toString('hex')}`;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // ours: nothing of this process is in flight when it cleans
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes a checkpoint directory crash-safely: renamed to a hidden name first (atomic), then
+ * removed. A crash at any point leaves either the whole checkpoint or hidden debris.
+ */
+export function removeCheckpoint(dir: string): void {
+  const aside = path.join(path.dirname(dir), `.${path.basename(dir)}.deleting-${debrisTag()}`);
+  fs.renameSync(dir, aside);
+  fsyncDir(path.dirname(dir));
+  fs.rmSync(aside, { recursive: true, force: true });
+}
+
+/**
+ * Tidies what a killed run left in `outputDir`: temporary and half-deleted checkpoint
+ * directories of processes that are gone are removed, and a checkpoint set aside while being
+ * replaced is put back when its replacement never arrived. Returns the names removed.
+ */
+export function cleanCheckpointDebris(outputDir: string): string[] {
+  if (!fs.existsSync(outputDir)) return [];
+  const removed: string[] = [];
+  for (const e of fs.readdirSync(outputDir, { withFileTypes: true })) {
+    const m = DEBRIS_RE.exec(e.name);
+    if (!m || !e.isDirectory() || processAlive(Number(m[3]))) continue;
+    const dir = path.join(outputDir, e.name);
+    const target = checkpointDir(outputDir, Number(m[1]));
+    if (m[2] === 'old' && !fs.existsSync(target) && isCompleteCheckpoint(dir)) {
+      fs.renameSync(dir, target);
+      continue;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    removed.push(e.name);
+  }
+  if (removed.length) fsyncDir(outputDir);
+  return removed;
 }
 
 /**
@@ -235,6 +300,6 @@ export function rotateCheckpoints(outputDir: string, limit: number | null, bestC
   const bestEntry = all.find((c) => path.resolve(c.dir) === best);
   if (bestEntry) ordered.push(bestEntry);
   const toDelete = ordered.slice(0, Math.max(0, ordered.length - keep));
-  for (const c of toDelete) fs.rmSync(c.dir, { recursive: true, force: true });
+  for (const c of toDelete) removeCheckpoint(c.dir);
   return toDelete.map((c) => c.dir);
 }
