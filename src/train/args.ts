@@ -69,6 +69,24 @@ export interface TrainingArguments {
    * 1 to 100+ tokens, it cuts padding several-fold at no cost in F1 (docs/trainer.md).
    */
   readonly groupByLength: boolean;
+  /**
+   * Train from scratch into an `outputDir` that holds checkpoints of an earlier run, removing
+   * them first (Hugging Face's `overwrite_output_dir`). Default false: such a directory is
+   * refused unless the run resumes from one of them, so that an old run's checkpoints never
+   * mix with (or count against `saveTotalLimit` for) a new one.
+   */
+  readonly overwriteOutputDir: boolean;
+}
+
+/**
+ * How the caller spells the options in messages, e.g. `{ numTrainEpochs: '--epochs' }` for a
+ * command line; unnamed options keep their field names.
+ */
+export type OptionNames = Readonly<Partial<Record<keyof TrainingArguments | 'resumeFromCheckpoint' | 'evalFeatures', string>>>;
+
+/** `names[field]` or the field itself. */
+export function optionName(names: OptionNames | undefined, field: keyof TrainingArguments | 'resumeFromCheckpoint' | 'evalFeatures'): string {
+  return names?.[field] ?? field;
 }
 
 /** What a caller gives: `outputDir` and any of the other fields. */
@@ -106,6 +124,7 @@ export const TRAINING_ARGUMENT_DEFAULTS: Omit<TrainingArguments, 'outputDir'> = 
   dataSeed: null,
   threads: null,
   groupByLength: true,
+  overwriteOutputDir: false,
 });
 
 const KEYS = new Set<string>(['outputDir', ...Object.keys(TRAINING_ARGUMENT_DEFAULTS)]);
@@ -134,7 +153,8 @@ export const toCamel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: s
  * rejects (e.g. `loadBestModelAtEnd` with different eval and save strategies). Throws a
  * {@link TrainingArgumentsError} naming the field.
  */
-export function trainingArguments(init: TrainingArgumentsInit): TrainingArguments {
+export function trainingArguments(init: TrainingArgumentsInit, names?: OptionNames): TrainingArguments {
+  const n = (k: keyof TrainingArguments) => optionName(names, k);
   if (init === null || typeof init !== 'object') fail('expected an object with at least outputDir');
   for (const k of Object.keys(init)) {
     if (!KEYS.has(k)) {
@@ -146,10 +166,10 @@ export function trainingArguments(init: TrainingArgumentsInit): TrainingArgument
   const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
   const a = { ...TRAINING_ARGUMENT_DEFAULTS, ...given } as TrainingArguments;
 
-  if (typeof a.outputDir !== 'string' || a.outputDir.length === 0) fail('outputDir must be a non-empty path');
+  if (typeof a.outputDir !== 'string' || a.outputDir.length === 0) fail(`${n('outputDir')} must be a non-empty path`);
   const num = (k: keyof TrainingArguments, ok: (v: number) => boolean, what: string) => {
     const v = a[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`${k} must be ${what}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`${n(k)} must be ${what}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
   };
   const posInt = (v: number) => Number.isInteger(v) && v >= 1;
   const interval = (v: number) => v > 0 && (v < 1 || Number.isInteger(v));
@@ -173,24 +193,24 @@ export function trainingArguments(init: TrainingArgumentsInit): TrainingArgument
   if (a.dataSeed !== null) num('dataSeed', Number.isSafeInteger, 'a safe integer or null');
   if (a.threads !== null) num('threads', posInt, 'a positive integer or null');
   if (a.saveTotalLimit !== null) num('saveTotalLimit', posInt, 'a positive integer or null');
-  if (!SCHEDULERS.includes(a.lrSchedulerType)) fail(`lrSchedulerType must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(a.lrSchedulerType)}`);
-  if (!STRATEGIES.includes(a.evalStrategy)) fail(`evalStrategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(a.evalStrategy)}`);
-  if (!STRATEGIES.includes(a.saveStrategy)) fail(`saveStrategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(a.saveStrategy)}`);
-  for (const k of ['loadBestModelAtEnd', 'groupByLength'] as const) if (typeof a[k] !== 'boolean') fail(`${k} must be true or false`);
-  if (a.greaterIsBetter !== null && typeof a.greaterIsBetter !== 'boolean') fail('greaterIsBetter must be true, false or null');
-  if (a.metricForBestModel !== null && (typeof a.metricForBestModel !== 'string' || a.metricForBestModel === '')) fail('metricForBestModel must be a metric name or null');
+  if (!SCHEDULERS.includes(a.lrSchedulerType)) fail(`${n('lrSchedulerType')} must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(a.lrSchedulerType)}`);
+  if (!STRATEGIES.includes(a.evalStrategy)) fail(`${n('evalStrategy')} must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(a.evalStrategy)}`);
+  if (!STRATEGIES.includes(a.saveStrategy)) fail(`${n('saveStrategy')} must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(a.saveStrategy)}`);
+  for (const k of ['loadBestModelAtEnd', 'groupByLength', 'overwriteOutputDir'] as const) if (typeof a[k] !== 'boolean') fail(`${n(k)} must be true or false`);
+  if (a.greaterIsBetter !== null && typeof a.greaterIsBetter !== 'boolean') fail(`${n('greaterIsBetter')} must be true, false or null`);
+  if (a.metricForBestModel !== null && (typeof a.metricForBestModel !== 'string' || a.metricForBestModel === '')) fail(`${n('metricForBestModel')} must be a metric name or null`);
 
   let metric = a.metricForBestModel;
   if (a.loadBestModelAtEnd) {
-    if (a.evalStrategy === 'no') fail('loadBestModelAtEnd needs evaluation: set evalStrategy to "steps" or "epoch"');
+    if (a.evalStrategy === 'no') fail(`${n('loadBestModelAtEnd')} needs evaluation: set ${n('evalStrategy')} to "steps" or "epoch"`);
     if (a.evalStrategy !== a.saveStrategy) {
-      fail(`loadBestModelAtEnd requires the save and eval strategy to match, but found evalStrategy "${a.evalStrategy}" and saveStrategy "${a.saveStrategy}"`);
+      fail(`${n('loadBestModelAtEnd')} requires the save and eval strategy to match, but found ${n('evalStrategy')} "${a.evalStrategy}" and ${n('saveStrategy')} "${a.saveStrategy}"`);
     }
     if (a.evalStrategy === 'steps') {
       const evalSteps = a.evalSteps ?? a.loggingSteps;
       const bothInt = Number.isInteger(evalSteps) && Number.isInteger(a.saveSteps);
       if (bothInt ? a.saveSteps % evalSteps !== 0 : a.saveSteps !== evalSteps) {
-        fail(`loadBestModelAtEnd requires saveSteps to be a multiple of evalSteps, but found ${a.saveSteps}, which is not a multiple of ${evalSteps}`);
+        fail(`${n('loadBestModelAtEnd')} requires ${n('saveSteps')} to be a multiple of ${n('evalSteps')}, but found ${a.saveSteps}, which is not a multiple of ${evalSteps}`);
       }
     }
     metric ??= 'loss';

@@ -13,11 +13,12 @@ import type { TensorData } from '../engine/dtype.ts';
 import type { ModelFn } from '../engine/optim.ts';
 import { type ExecutionProvider, type TensorBatch, TrainingDivergedError, TrainingSession } from '../engine/runtime.ts';
 import { TokentagError } from '../errors.ts';
+import { checkWritableDir } from '../io/writable.ts';
 import type { EntityOptions } from '../metrics/types.ts';
 import { architectureFor } from '../models/auto.ts';
 import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
-import { type TrainingArguments, type TrainingArgumentsInit, trainingArguments, trainingArgumentsToJson } from './args.ts';
+import { type OptionNames, optionName, type TrainingArguments, type TrainingArgumentsInit, trainingArguments, trainingArgumentsToJson } from './args.ts';
 import { batches, type CollateOptions, collate, type EncodedFeature } from './batching.ts';
 import {
   type CheckpointContents,
@@ -25,9 +26,13 @@ import {
   type LogRecord,
   type TrainerStateJson,
   TRAINER_STATE_NAME,
+  cleanCheckpointDebris,
   latestCheckpoint,
+  listCheckpoints,
   readCheckpoint,
+  removeCheckpoint,
   rotateCheckpoints,
+  TrainerCheckpointError,
   writeCheckpoint,
 } from './checkpoint.ts';
 import { type EvalFeature, type EvaluationResult, checkEvalFeatures, evaluateModel } from './evaluate.ts';
@@ -66,6 +71,8 @@ export interface TrainerOptions {
   /** Show the progress bar. Default true when there is an output. */
   readonly progress?: boolean;
   readonly executionProvider?: ExecutionProvider;
+  /** How the caller spells the options in messages (a command line: `{ numTrainEpochs: '--epochs', … }`). */
+  readonly optionNames?: OptionNames;
 }
 
 export interface TrainOptions {
@@ -105,12 +112,13 @@ export class TrainingStoppedError extends TokentagError {
     readonly step: number,
     readonly lastCheckpoint: string | null,
     cause: TrainingDivergedError,
+    resumeName = 'resumeFromCheckpoint',
   ) {
     super(
       `training stopped: ${cause.quantity === 'loss' ? 'the loss' : 'the gradient norm'} is ${Number.isNaN(cause.value) ? 'NaN' : cause.value > 0 ? 'Infinity' : '-Infinity'} at step ${step} ` +
         `(try a lower learning rate, or check the data). ` +
         (lastCheckpoint
-          ? `The last good checkpoint is ${lastCheckpoint} (intact; resume from it with resumeFromCheckpoint).`
+          ? `The last good checkpoint is ${lastCheckpoint} (intact; resume from it with ${resumeName}).`
           : 'No checkpoint was saved before it.'),
       { cause },
     );
@@ -168,7 +176,7 @@ export class Trainer {
 
   constructor(opts: TrainerOptions) {
     this.#opts = opts;
-    this.args = trainingArguments(opts.args);
+    this.args = trainingArguments(opts.args, opts.optionNames);
     const { config, params } = opts.model;
     if (!config || !params) throw new TokentagError('Trainer needs model.config and model.params');
     this.config = config;
@@ -183,7 +191,7 @@ export class Trainer {
     });
     const needsEval = this.args.evalStrategy !== 'no' || this.args.loadBestModelAtEnd;
     if (needsEval && (!opts.evalFeatures || opts.evalFeatures.length === 0)) {
-      throw new TokentagError(`evalStrategy "${this.args.evalStrategy}" needs evaluation features (evalFeatures)`);
+      throw new TokentagError(`${this.#name('evalStrategy')} "${this.args.evalStrategy}" needs evaluation features (${this.#name('evalFeatures')})`);
     }
     if (opts.evalFeatures) checkEvalFeatures(opts.evalFeatures, this.labelNames.length);
     // As `num_parameters(exclude_embeddings=True)`: the nn.Embedding tables do not count.
@@ -194,6 +202,10 @@ export class Trainer {
     this.#modelFn = opts.model.modelFn ?? arch.modelFn(config, arch.hasTokenTypes ? { tokenTypeIds: hasTypes } : {});
     this.#collate = { padTokenId: config.padTokenId ?? 0, ...opts.collate };
     this.#out = opts.output === undefined ? process.stderr : opts.output;
+  }
+
+  #name(field: Parameters<typeof optionName>[1]): string {
+    return optionName(this.#opts.optionNames, field);
   }
 
   /** The training session (created on first use with the initial weights). */
@@ -341,7 +353,7 @@ export class Trainer {
     const key = name.startsWith('eval_') ? name : `eval_${name}`;
     const value = metrics[key];
     if (value === undefined) {
-      throw new TokentagError(`metricForBestModel "${name}" is not among the evaluation metrics (${Object.keys(metrics).filter((k) => k.startsWith('eval_')).join(', ')})`);
+      throw new TokentagError(`${this.#name('metricForBestModel')} "${name}" is not among the evaluation metrics (${Object.keys(metrics).filter((k) => k.startsWith('eval_')).join(', ')})`);
     }
     const better = this.bestMetric === null || (this.args.greaterIsBetter ? value > this.bestMetric : value < this.bestMetric);
     if (better) {
@@ -396,6 +408,31 @@ export class Trainer {
     return written;
   }
 
+  /**
+   * Before any work: the output directory must be writable; what a killed run left there is
+   * tidied; and checkpoints of an earlier run are refused (or removed with
+   * `overwriteOutputDir`) unless this run resumes — an old run's checkpoints must neither be
+   * mistaken for this one's nor count against its `saveTotalLimit`.
+   */
+  #prepareOutputDir(resuming: boolean): void {
+    const dir = this.args.outputDir;
+    checkWritableDir(dir, `${this.#name('outputDir')} ${dir}`);
+    cleanCheckpointDebris(dir);
+    if (resuming) return;
+    const old = listCheckpoints(dir);
+    if (old.length === 0) return;
+    if (this.args.overwriteOutputDir) {
+      for (const c of old) removeCheckpoint(c.dir);
+      this.#print(`Removed ${old.length} checkpoint${old.length === 1 ? '' : 's'} of an earlier run from ${dir} (${this.#name('overwriteOutputDir')}).`);
+      return;
+    }
+    const names = old.map((c) => path.basename(c.dir));
+    throw new TrainerCheckpointError(
+      `${this.#name('outputDir')} ${dir} holds checkpoints of an earlier run (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}); ` +
+        `continue it with ${this.#name('resumeFromCheckpoint')}, replace it with ${this.#name('overwriteOutputDir')}, or choose another ${this.#name('outputDir')}`,
+    );
+  }
+
   /** Resolves a step interval (an integer, or a fraction of the total steps). */
   #interval(v: number): number {
     return v < 1 ? Math.max(1, Math.ceil(this.#maxSteps * v)) : v;
@@ -429,6 +466,7 @@ export class Trainer {
       warmupSteps: warmupStepsFor(this.#maxSteps, a.warmupSteps, a.warmupRatio),
     });
     this.#schedule = schedule;
+    this.#prepareOutputDir(opts.resumeFromCheckpoint !== undefined);
     const session = await this.session();
 
     // Where to start.
@@ -437,14 +475,14 @@ export class Trainer {
     let startEpochEndDone = false;
     if (opts.resumeFromCheckpoint !== undefined) {
       const dir = opts.resumeFromCheckpoint === true ? latestCheckpoint(a.outputDir) : opts.resumeFromCheckpoint;
-      if (!dir) throw new TokentagError(`resumeFromCheckpoint: no checkpoint found in ${a.outputDir}`);
+      if (!dir) throw new TokentagError(`${this.#name('resumeFromCheckpoint')}: no complete checkpoint found in ${a.outputDir}`);
       const ck = readCheckpoint(dir);
       const ta = ck.trainingArgs;
       const mismatch: string[] = [];
-      if (ta.per_device_train_batch_size !== a.perDeviceTrainBatchSize) mismatch.push(`perDeviceTrainBatchSize ${String(ta.per_device_train_batch_size)} → ${a.perDeviceTrainBatchSize}`);
-      if (ta.gradient_accumulation_steps !== ga) mismatch.push(`gradientAccumulationSteps ${String(ta.gradient_accumulation_steps)} → ${ga}`);
+      if (ta.per_device_train_batch_size !== a.perDeviceTrainBatchSize) mismatch.push(`${this.#name('perDeviceTrainBatchSize')} ${String(ta.per_device_train_batch_size)} → ${a.perDeviceTrainBatchSize}`);
+      if (ta.gradient_accumulation_steps !== ga) mismatch.push(`${this.#name('gradientAccumulationSteps')} ${String(ta.gradient_accumulation_steps)} → ${ga}`);
       if (ck.rng.seed !== dataSeed) mismatch.push(`data seed ${ck.rng.seed} → ${dataSeed}`);
-      if (ta.group_by_length !== a.groupByLength) mismatch.push(`groupByLength ${String(ta.group_by_length)} → ${a.groupByLength}`);
+      if (ta.group_by_length !== a.groupByLength) mismatch.push(`${this.#name('groupByLength')} ${String(ta.group_by_length)} → ${a.groupByLength}`);
       if (ck.rng.numFeatures !== features.length) mismatch.push(`training features ${ck.rng.numFeatures} → ${features.length}`);
       if (mismatch.length) {
         throw new TokentagError(`cannot resume from ${dir}: the data order would differ (${mismatch.join('; ')}); resume with the arguments and data of the original run`);
@@ -523,7 +561,7 @@ export class Trainer {
           try {
             result = await session.step(window, { lr: schedule.lrAt(stepNo) });
           } catch (e) {
-            if (e instanceof TrainingDivergedError) throw new TrainingStoppedError(e.step, this.lastCheckpoint, e);
+            if (e instanceof TrainingDivergedError) throw new TrainingStoppedError(e.step, this.lastCheckpoint, e, this.#name('resumeFromCheckpoint'));
             throw e;
           }
           window = [];

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { TokentagError, UsageError } from '../../errors.ts';
+import { checkWritableDir } from '../../io/writable.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { classificationReportText } from '../../metrics/report.ts';
 import type { LoadReport } from '../../models/checkpoint.ts';
@@ -16,8 +17,8 @@ import { architectureFor } from '../../models/auto.ts';
 import type { TensorData } from '../../engine/dtype.ts';
 import { loadTokenizer, type FastTokenizer } from '../../tokenize/tokenizer.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../../tokenize/train.ts';
-import type { TrainingArgumentsInit } from '../../train/args.ts';
-import { latestCheckpoint } from '../../train/checkpoint.ts';
+import type { OptionNames, TrainingArgumentsInit } from '../../train/args.ts';
+import { CHECKPOINT_FILES, isCompleteCheckpoint, latestCheckpoint } from '../../train/checkpoint.ts';
 import { describeLabelMapping, loadForLabels } from '../../train/label-map.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
 import { mergeEvaluation, prepareSplit, withWordDropout, type PreparedSplit } from '../../train/prepare.ts';
@@ -36,6 +37,7 @@ import type { ProgressStream } from '../../train/progress.ts';
 import { Trainer } from '../../train/trainer.ts';
 import type { CliIO, Command } from '../command.ts';
 import { processIO } from '../command.ts';
+import { exitCodeFor, type StopCause, type StopWatch, watchStopRequests } from '../interrupt.ts';
 import { num } from '../flags.ts';
 import { dataLoadOptions, dataOptionsHelp } from '../data-options.ts';
 import { parseTrainCommandLine } from '../train-args.ts';
@@ -97,6 +99,8 @@ Training (Hugging Face's TrainingArguments; a preset brings its own defaults, se
   --load-best-model-at-end  --metric-for-best-model NAME  --greater-is-better
   --logging-steps N (default: 4 per epoch)
   --resume-from-checkpoint [DIR]   continue from DIR, or from the newest checkpoint in --output-dir
+  --overwrite-output-dir     train into a non-empty --output-dir (refused otherwise): an earlier
+                             run's checkpoints there are removed first, files of the same names replaced
 
 Output:
   --push-to-hub              upload the trained model and its card to the Hugging Face Hub
@@ -108,8 +112,8 @@ Output:
   -h, --help                 show this help
   --version                  print tokentag's version
 
-Ctrl-C finishes the current step, saves a checkpoint and tells how to resume; a second Ctrl-C
-quits at once.
+Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current step, save a checkpoint, tell how to
+resume and exit with 130, 143 or 129; a second Ctrl-C quits at once.
 
 Examples:
   tokentag train
@@ -146,7 +150,69 @@ function tokenizerFileMap(tok: FastTokenizer): Map<string, string> {
 
 const fmt = (x: number) => x.toFixed(4);
 
+/** The flags of the TrainingArguments as the user typed them, so that messages name those. */
+function optionNames(label: (o: string) => string): OptionNames {
+  return {
+    outputDir: label('output-dir'),
+    learningRate: label('learning-rate'),
+    numTrainEpochs: label('epochs'),
+    maxSteps: label('max-steps'),
+    perDeviceTrainBatchSize: label('batch-size'),
+    perDeviceEvalBatchSize: label('eval-batch-size'),
+    weightDecay: label('weight-decay'),
+    warmupRatio: label('warmup-ratio'),
+    warmupSteps: label('warmup-steps'),
+    lrSchedulerType: label('lr-scheduler'),
+    gradientAccumulationSteps: label('gradient-accumulation-steps'),
+    maxGradNorm: label('max-grad-norm'),
+    seed: label('seed'),
+    threads: label('threads'),
+    groupByLength: label('group-by-length'),
+    evalStrategy: label('eval-strategy'),
+    evalSteps: label('eval-steps'),
+    saveStrategy: label('save-strategy'),
+    saveSteps: label('save-steps'),
+    saveTotalLimit: label('save-total-limit'),
+    loadBestModelAtEnd: label('load-best-model-at-end'),
+    metricForBestModel: label('metric-for-best-model'),
+    loggingSteps: label('logging-steps'),
+    overwriteOutputDir: label('overwrite-output-dir'),
+    resumeFromCheckpoint: label('resume-from-checkpoint'),
+    evalFeatures: 'a validation split',
+  };
+}
+
+const STOP_WORDS: Record<StopCause, string> = {
+  SIGINT: 'Interrupted',
+  SIGTERM: 'Terminated (SIGTERM)',
+  SIGHUP: 'Hung up (SIGHUP)',
+  'launcher-exit': 'The tokentag launcher process ended',
+};
+
 async function run(argv: string[], io: CliIO): Promise<number> {
+  // Stop requests (Ctrl-C, SIGTERM, SIGHUP, the launcher's end): before training nothing has
+  // been written, so the process ends at once; during training the step finishes and a
+  // checkpoint is saved (docs/reliability.md).
+  const state = { training: false };
+  const stop = watchStopRequests({
+    onStop(cause) {
+      if (state.training) {
+        io.err(`\n${STOP_WORDS[cause]}: finishing the current step and saving a checkpoint${cause === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}…\n`);
+        return;
+      }
+      io.err(`\n${STOP_WORDS[cause]} before training began; nothing was written.\n`);
+      process.exit(exitCodeFor(cause));
+    },
+    onQuit: () => io.err('\nQuitting without a checkpoint.\n'),
+  });
+  try {
+    return await train(argv, io, stop, state);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function train(argv: string[], io: CliIO, stop: StopWatch, state: { training: boolean }): Promise<number> {
   const { values, label } = parseTrainCommandLine(argv);
   const json = values.json;
   const log = (t: string) => (json ? io.err(t) : io.out(t));
@@ -172,9 +238,24 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const doEval = phases ? Boolean(values['do-eval']) : true;
   const doPredict = phases ? Boolean(values['do-predict']) : true;
 
-  // 1. What to train, on what (Hub ids are fetched into Python's cache, with a progress bar on stderr).
+  // 1. What to train, on what, and where: the output directory is checked before any work (a
+  // given one before a Hub model is fetched; the default one, named after the model, after).
+  if (values['output-dir'] !== undefined) checkWritableDir(values['output-dir'], `${label('output-dir')} ${values['output-dir']}`);
   const hub = cliHubOptions(io);
   const model = await resolveModel(values.model, { hub });
+  const outputDir = values['output-dir'] ?? join('runs', `tokentag-${model.name}`);
+  const outputFlag = values['output-dir'] === undefined ? `the output directory ${outputDir} (--output-dir)` : `${label('output-dir')} ${outputDir}`;
+  checkWritableDir(outputDir, outputFlag);
+  // Resuming: the checkpoint has the tokenizer the run started with.
+  let resumeDir: string | undefined;
+  const resumeFlag = values['resume-from-checkpoint'];
+  if (resumeFlag !== undefined) {
+    resumeDir = resumeFlag === '' ? (latestCheckpoint(outputDir) ?? undefined) : resumeFlag;
+    if (!resumeDir) throw new TokentagError(`${label('resume-from-checkpoint')}: no complete checkpoint in ${outputDir} (give the checkpoint directory, or the run's --output-dir)`);
+    if (!isCompleteCheckpoint(resumeDir)) throw new TokentagError(`${label('resume-from-checkpoint')} ${resumeDir}: not a complete checkpoint (it needs ${CHECKPOINT_FILES.join(', ')})`);
+  } else if (!values['overwrite-output-dir']) {
+    refuseUsedOutputDir(outputDir, outputFlag);
+  }
   const data = await resolveDataset(datasetSource(values, label), {
     ...dataLoadOptions(values, labelColumn, label),
     hub,
@@ -189,16 +270,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (phases && doEval) requireSplit(dataset, 'validation', '--do_eval needs a validation split (--validation_file)');
   if (phases && doPredict) requireSplit(dataset, 'test', '--do_predict needs a test split (--test_file)');
   const labels = labelNamesOf(dataset, labelColumn);
-  const outputDir = values['output-dir'] ?? join('runs', `tokentag-${model.name}`);
   say(`dataset: ${data.description}: ${dataset.names.map((n) => `${n} ${dataset.get(n).length}`).join(', ')} sentences; ${labelColumn}: ${labels.length} labels`);
 
-  // Resuming: the checkpoint has the tokenizer the run started with.
-  let resumeDir: string | undefined;
-  const resumeFlag = values['resume-from-checkpoint'];
-  if (resumeFlag !== undefined) {
-    resumeDir = resumeFlag === '' ? (latestCheckpoint(outputDir) ?? undefined) : resumeFlag;
-    if (!resumeDir) throw new TokentagError(`--resume-from-checkpoint: no checkpoint in ${outputDir} (give the checkpoint directory, or the run's --output-dir)`);
-  }
   const resumeTokenizer = resumeDir !== undefined ? await loadTokenizer(resumeDir).catch(() => undefined) : undefined;
   if (resumeTokenizer) say(`tokenizer: the one saved in ${resumeDir}`);
 
@@ -328,6 +401,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   set('adamEpsilon', num(label('adam-epsilon'), values['adam-epsilon']));
   set('dataSeed', num(label('data-seed'), values['data-seed'], 'int'));
   set('loggingSteps', num(label('logging-steps'), values['logging-steps']));
+  set('overwriteOutputDir', values['overwrite-output-dir']);
   const batchSize = flags.perDeviceTrainBatchSize ?? trainingDefaults.perDeviceTrainBatchSize ?? 8;
   const args: TrainingArgumentsInit = {
     outputDir,
@@ -350,6 +424,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     labelNames: modelLabels,
     tokenizerFiles: tokenizerFileMap(tokenizer),
     output: stream,
+    optionNames: optionNames(label),
   });
   const a = trainer.args;
   say(
@@ -358,26 +433,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       `${a.gradientAccumulationSteps > 1 ? ` × ${a.gradientAccumulationSteps} accumulation` : ''}, weight decay ${a.weightDecay}, seed ${a.seed} → ${outputDir}`,
   );
 
-  // 5. Ctrl-C: finish the step, checkpoint, tell how to resume; twice: quit now.
-  const controller = new AbortController();
-  let sigints = 0;
-  const onSigint = () => {
-    sigints++;
-    if (sigints === 1) {
-      io.err('\nInterrupted: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)…\n');
-      controller.abort();
-    } else {
-      io.err('\nQuitting without a checkpoint.\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  let result;
-  try {
-    result = await trainer.train({ signal: controller.signal, ...(resumeDir !== undefined ? { resumeFromCheckpoint: resumeDir } : {}) });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  // 5. Train; a stop request finishes the step and checkpoints (see run()).
+  state.training = true;
+  const result = await trainer.train({ signal: stop.signal, ...(resumeDir !== undefined ? { resumeFromCheckpoint: resumeDir } : {}) });
+  state.training = false;
   if (result.interrupted) {
     await trainer.dispose();
     const isResume = (x: string | undefined) => x?.replace(/_/g, '-') === '--resume-from-checkpoint';
@@ -386,7 +445,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       `Training interrupted at step ${result.globalStep}; checkpoint saved in ${result.lastCheckpoint}.\n` +
         `Resume with: tokentag train ${[...again, ...(values['output-dir'] === undefined ? ['--output-dir', outputDir] : []), '--resume-from-checkpoint', result.lastCheckpoint ?? ''].join(' ')}\n`,
     );
-    return 130;
+    return exitCodeFor(stop.cause ?? 'SIGINT');
   }
 
   // 6. Save, evaluate, test — run_ner.py's sequence, and the files it leaves in the output directory.
@@ -515,6 +574,25 @@ function samplingStrategy(value: string | undefined, flag: string): boolean | un
   if (value === undefined) return undefined;
   if (value !== 'group_by_length' && value !== 'random') throw new UsageError(`${flag} must be group_by_length or random, got '${value}'`);
   return value === 'group_by_length';
+}
+
+/**
+ * Hugging Face's rule for a second run into a used directory: a non-empty output directory is
+ * refused unless the run resumes (`--resume-from-checkpoint`) or replaces it
+ * (`--overwrite-output-dir`), so that no earlier run's model, checkpoints or unrelated files
+ * are overwritten silently.
+ */
+function refuseUsedOutputDir(dir: string, what: string): void {
+  if (!existsSync(dir)) return;
+  const entries = readdirSync(dir).sort();
+  if (entries.length === 0) return;
+  const checkpoints = entries.filter((e) => /^checkpoint-\d+$/.test(e));
+  const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} entries)` : '');
+  throw new TokentagError(
+    `${what} is not empty (${shown})${checkpoints.length ? '; it holds an earlier training run' : ''}: ` +
+      `${checkpoints.length ? 'continue that run with --resume-from-checkpoint, ' : ''}train into it anyway with --overwrite-output-dir` +
+      `${checkpoints.length ? ' (its checkpoints are removed first)' : ' (files of the same names are replaced)'}, or choose another --output-dir`,
+  );
 }
 
 function describeReport(r: LoadReport): string {
