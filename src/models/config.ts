@@ -418,13 +418,15 @@ export function parseConfig(raw: unknown, file = 'config.json'): ModelConfig {
   return config;
 }
 
-/** Reads and parses a `config.json` file. */
-export function readConfig(file: string): ModelConfig {
+/** Reads a `config.json` file as a JSON object, or throws a ConfigError naming the file and what is wrong. */
+export function readConfigJson(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, undefined, `cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ConfigError(file, undefined, `cannot read: ${why}`);
   }
   let raw: unknown;
   try {
@@ -432,7 +434,15 @@ export function readConfig(file: string): ModelConfig {
   } catch (e) {
     throw new ConfigError(file, undefined, `not valid JSON (${(e as Error).message})`);
   }
-  return parseConfig(raw, file);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, undefined, `expected a JSON object of model settings, found ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** Reads and parses a `config.json` file. */
+export function readConfig(file: string): ModelConfig {
+  return parseConfig(readConfigJson(file), file);
 }
 
 /** Cross-field checks of a typed config (also run by {@link createConfig} and {@link withLabels}). */
