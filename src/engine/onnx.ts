@@ -21,6 +21,8 @@ export interface SerializeOptions {
   /** Initializers smaller than this stay inline even with external data (default 1 KiB). */
   externalThreshold?: number;
   producerName?: string;
+  /** `metadata_props` of the ModelProto: free key/value pairs (tokentag records what a model was exported from). */
+  metadata?: Readonly<Record<string, string>>;
 }
 
 export interface SerializedModel {
@@ -117,6 +119,7 @@ export function serializeModel(source: Graph, opts: SerializeOptions = {}): Seri
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
     },
+    ...(opts.metadata ? { metadataProps: Object.entries(opts.metadata).map(([key, value]) => ({ key, value })) } : {}),
   }).finish();
   return externalFile ? { model, external: { fileName: externalFile, chunks, byteLength: offset } } : { model };
 }
@@ -141,4 +144,92 @@ export function saveModel(graph: Graph, file: string, opts: Omit<SerializeOption
   // A data file left by an earlier, larger model would describe other weights.
   if (!s.external && fs.statSync(dataFile, { throwIfNoEntry: false })?.isFile()) fs.rmSync(dataFile);
   return { bytes: s.model.byteLength, ...(s.external ? { externalData: { file: dataFile, bytes: s.external.byteLength } } : {}) };
+}
+
+// ---- reading a model's header without loading it ------------------------------------------
+
+/** What {@link readOnnxInfo} finds: the ModelProto's metadata and the graph's outputs. */
+export interface OnnxInfo {
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly outputs: readonly { readonly name: string; readonly dims: readonly (number | string | null)[] }[];
+}
+
+/** Top-level fields of a protobuf message in `fd` between `start` and `end`: (field, offset, length) of each length-delimited one. */
+function scanFields(fd: number, start: number, end: number, file: string): { field: number; offset: number; length: number }[] {
+  const buf = Buffer.alloc(20);
+  const out: { field: number; offset: number; length: number }[] = [];
+  let pos = start;
+  const varint = (): number => {
+    const n = fs.readSync(fd, buf, 0, Math.min(10, end - pos), pos);
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < n; i++) {
+      v += (buf[i]! & 0x7f) * mul;
+      mul *= 128;
+      if ((buf[i]! & 0x80) === 0) {
+        pos += i + 1;
+        return v;
+      }
+    }
+    throw new TokentagError(`${file}: not an ONNX model (a malformed protobuf varint at byte ${pos})`);
+  };
+  while (pos < end) {
+    const tag = varint();
+    const field = Math.floor(tag / 8);
+    switch (tag & 7) {
+      case 0:
+        varint();
+        break;
+      case 1:
+        pos += 8;
+        break;
+      case 5:
+        pos += 4;
+        break;
+      case 2: {
+        const length = varint();
+        out.push({ field, offset: pos, length });
+        pos += length;
+        break;
+      }
+      default:
+        throw new TokentagError(`${file}: not an ONNX model (protobuf wire type ${tag & 7} at byte ${pos})`);
+    }
+  }
+  if (pos !== end) throw new TokentagError(`${file}: not an ONNX model (truncated)`);
+  return out;
+}
+
+/**
+ * Reads the metadata and the output shapes of an ONNX model file without loading its weights:
+ * only the field headers are read, and the large fields (the graph's initializers) are skipped.
+ */
+export function readOnnxInfo(file: string): OnnxInfo {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const read = (offset: number, length: number) => {
+      const b = Buffer.alloc(length);
+      fs.readSync(fd, b, 0, length, offset);
+      return b;
+    };
+    const metadata: Record<string, string> = {};
+    const outputs: { name: string; dims: (number | string | null)[] }[] = [];
+    for (const f of scanFields(fd, 0, size, file)) {
+      if (f.field === 14) {
+        const e = onnx.StringStringEntryProto.decode(read(f.offset, f.length));
+        metadata[e.key] = e.value;
+      } else if (f.field === 7) {
+        for (const g of scanFields(fd, f.offset, f.offset + f.length, file)) {
+          if (g.field !== 12) continue;
+          const v = onnx.ValueInfoProto.decode(read(g.offset, g.length));
+          const dims = v.type?.tensorType?.shape?.dim ?? [];
+          outputs.push({ name: v.name, dims: dims.map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : null)) });
+        }
+      }
+    }
+    return { metadata, outputs };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

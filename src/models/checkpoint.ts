@@ -136,16 +136,27 @@ function readShardedPytorch(indexFile: string): Map<string, LoadedTensor> {
   return out;
 }
 
+/** The weights file a load of `dir` reads (safetensors preferred, as Hugging Face does), or null. */
+export function weightsFileOf(dir: string): string | null {
+  for (const name of [SAFETENSORS_NAME, SAFETENSORS_INDEX_NAME, PYTORCH_NAME, PYTORCH_INDEX_NAME]) {
+    if (isFile(path.join(dir, name))) return path.join(dir, name);
+  }
+  return null;
+}
+
 /** The checkpoint's tensors, from the first weights file found (safetensors preferred, as Hugging Face does). */
 export function readCheckpointTensors(dir: string): { file: string; tensors: Map<string, LoadedTensor> } {
-  const safetensors = path.join(dir, SAFETENSORS_NAME);
-  if (isFile(safetensors)) return { file: safetensors, tensors: readSafetensors(safetensors).tensors };
-  const index = path.join(dir, SAFETENSORS_INDEX_NAME);
-  if (isFile(index)) return { file: index, tensors: readShardedSafetensors(index).tensors };
-  const bin = path.join(dir, PYTORCH_NAME);
-  if (isFile(bin)) return { file: bin, tensors: readPytorchBin(bin).tensors };
-  const binIndex = path.join(dir, PYTORCH_INDEX_NAME);
-  if (isFile(binIndex)) return { file: binIndex, tensors: readShardedPytorch(binIndex) };
+  const file = weightsFileOf(dir);
+  switch (file && path.basename(file)) {
+    case SAFETENSORS_NAME:
+      return { file: file!, tensors: readSafetensors(file!).tensors };
+    case SAFETENSORS_INDEX_NAME:
+      return { file: file!, tensors: readShardedSafetensors(file!).tensors };
+    case PYTORCH_NAME:
+      return { file: file!, tensors: readPytorchBin(file!).tensors };
+    case PYTORCH_INDEX_NAME:
+      return { file: file!, tensors: readShardedPytorch(file!) };
+  }
   const others = ['tf_model.h5', 'flax_model.msgpack', 'model.ckpt.index'].filter((f) => isFile(path.join(dir, f)));
   throw new CheckpointError(
     dir,

@@ -15,4 +15,4 @@ export {
   writeSafetensors,
 } from './safetensors.ts';
 export { readPytorchBin, type PytorchBin } from './pickle.ts';
-export { exportOnnx, exportGraph, ExportError, type ExportOptions, type ExportResult, type ExportedTensorInfo } from './export.ts';
+export { checkExport, EXPORT_SOURCE_KEY, exportOnnx, exportGraph, ExportError, fingerprintModel, type ExportCheck, type ExportOptions, type ExportResult, type ExportSource, type ExportedTensorInfo } from './export.ts';

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TokentagError } from '../errors.ts';
 import { serializeModel } from '../engine/onnx.ts';
-import { exportGraph } from '../models/export.ts';
-import { loadTokenClassifier } from '../models/checkpoint.ts';
-import { maxSequenceLength, readConfig, type ModelConfig } from '../models/config.ts';
+import { checkExport, exportGraph } from '../models/export.ts';
+import { loadTokenClassifier, weightsFileOf } from '../models/checkpoint.ts';
+import { maxSequenceLength, readConfig, readConfigJson, type ModelConfig } from '../models/config.ts';
 import { encodeWords, fastDecoder, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
 import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
@@ -89,12 +89,17 @@ export interface PipelineOptions {
   max_length?: number;
   add_prefix_space?: boolean;
   intra_op_num_threads?: number;
+  /**
+   * Told what the pipeline did differently from what the directory suggests (e.g. a stale
+   * `onnx/model.onnx` passed over for the weights). Default: `process.emitWarning`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The options of `pipeline(task, modelDir, options)`: everything but the model. */
 export type PipelineLoadOptions = Omit<PipelineOptions, 'model'>;
 
-const PIPELINE_OPTIONS = ['model', 'hub', 'aggregationStrategy', 'ignoreLabels', 'stride', 'batchSize', 'sessions', 'bioConstrained', 'maxLength', 'addPrefixSpace', 'intraOpNumThreads'];
+const PIPELINE_OPTIONS = ['model', 'hub', 'aggregationStrategy', 'ignoreLabels', 'stride', 'batchSize', 'sessions', 'bioConstrained', 'maxLength', 'addPrefixSpace', 'intraOpNumThreads', 'onWarning'];
 const CALL_OPTIONS = ['isSplitIntoWords', 'aggregationStrategy', 'ignoreLabels', 'bioConstrained', 'stride'];
 
 export interface CallOptions {
@@ -194,7 +199,7 @@ export function parseStrategy(s: unknown): AggregationStrategy {
 function rawConfig(dir: string): Record<string, unknown> {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) throw new TokentagError(`${file}: no such file (a model directory needs config.json)`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  return readConfigJson(file);
 }
 
 /** The facts postprocess needs from the tokenizer. */
@@ -257,7 +262,16 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
   const onnxFile = path.join(dir, 'onnx', 'model.onnx');
   let config: ModelConfig;
   let source: string | Uint8Array;
-  if (fs.existsSync(onnxFile)) {
+  // An export is used only while it is the model's: one made from other weights or another
+  // config (the directory was trained into since) is passed over for the weights.
+  const exportCheck = fs.existsSync(onnxFile) ? checkExport(dir, onnxFile) : null;
+  if (exportCheck?.status === 'stale') {
+    if (weightsFileOf(dir) === null) throw new TokentagError(`${onnxFile} ${exportCheck.reason}, and ${dir} has no weights to run instead; export the model again`);
+    (options.onWarning ?? ((m: string) => process.emitWarning(m, 'TokentagWarning')))(
+      `${onnxFile} ${exportCheck.reason}: running the weights in ${path.basename(weightsFileOf(dir)!)} instead (export again with \`tokentag export onnx --model ${dir}\`)`,
+    );
+  }
+  if (exportCheck !== null && exportCheck.status !== 'stale') {
     config = readConfig(path.join(dir, 'config.json'));
     source = onnxFile;
   } else {

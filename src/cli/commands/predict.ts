@@ -222,6 +222,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     bioConstrained: a.bio,
     ...(a.sessions !== undefined ? { sessions: a.sessions } : {}),
     ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
+    onWarning: (m) => io.err(`tokentag predict: note: ${m}\n`),
   });
   const html = a.html !== undefined ? htmlPage(a.html, ner, a.model, a.ignoreLabels ?? ['O']) : undefined;
   try {

@@ -14,6 +14,7 @@ import { classificationReportText } from '../../metrics/report.ts';
 import type { LoadReport } from '../../models/checkpoint.ts';
 import { configToJson, createConfig, maxSequenceLength, parseConfig, withLabels, type ModelConfig } from '../../models/config.ts';
 import { architectureFor } from '../../models/auto.ts';
+import { exportOnnx, ONNX_MODEL_NAME, ONNX_SUBFOLDER } from '../../models/export.ts';
 import type { TensorData } from '../../engine/dtype.ts';
 import { loadTokenizer, type FastTokenizer } from '../../tokenize/tokenizer.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../../tokenize/train.ts';
@@ -449,7 +450,14 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   }
 
   // 6. Save, evaluate, test — run_ner.py's sequence, and the files it leaves in the output directory.
+  // An ONNX export in the directory would now describe other weights: it is made again from the
+  // new ones (predict would pass over a stale one anyway).
   await trainer.saveModel(outputDir);
+  const onnxFile = join(outputDir, ONNX_SUBFOLDER, ONNX_MODEL_NAME);
+  if (existsSync(onnxFile)) {
+    const r = exportOnnx(outputDir, { externalData: existsSync(`${onnxFile}_data`) });
+    say(`re-exported ${r.file} from the new weights (it was there from before)`);
+  }
   const m = result.metrics;
   const { train_tokens_per_second: _tokens, ...hfTrainMetrics } = m; // tokentag's extra figure stays out of HF's file
   trainer.saveMetrics('train', { ...hfTrainMetrics, train_samples: dataset.get('train').length });
