@@ -2,6 +2,8 @@
 export {
   FastTokenizer,
   bertWordPieceTokenizer,
+  checkTokenizerFitsModel,
+  checkTokenizerJson,
   loadTokenizer,
   parseVocabTxt,
   type SequenceTemplate,

@@ -95,15 +95,19 @@ export class FastTokenizer {
     this.specialTokens = options.specialTokens ?? specialTokensFromJson(json);
   }
 
-  /** Builds a tokenizer from the text (or parsed object) of a `tokenizer.json`. */
-  static async fromJson(json: string | TokenizerJson, options: TokenizerOptions = {}): Promise<FastTokenizer> {
-    const parsed: TokenizerJson = typeof json === 'string' ? parseJson(json, 'tokenizer.json') : structuredClone(json);
+  /**
+   * Builds a tokenizer from the text (or parsed object) of a `tokenizer.json`; `file` names it
+   * in errors (default `tokenizer.json`).
+   */
+  static async fromJson(json: string | TokenizerJson, options: TokenizerOptions = {}, file = 'tokenizer.json'): Promise<FastTokenizer> {
+    const parsed: TokenizerJson = typeof json === 'string' ? parseJson(json, file) : structuredClone(json);
+    checkTokenizerJson(parsed, file);
     if (options.addPrefixSpace ?? true) setAddPrefixSpace(parsed);
     let binding: Tokenizer;
     try {
       binding = Tokenizer.fromString(JSON.stringify(parsed));
     } catch (e) {
-      throw new TokentagError(`tokenizer.json could not be loaded by the tokenizers library: ${(e as Error).message}`);
+      throw new TokentagError(`${file}: the tokenizers library cannot load it: ${(e as Error).message}`);
     }
     const template = await probeTemplate(binding);
     return new FastTokenizer(binding, parsed, template, options);
@@ -285,6 +289,61 @@ function specialTokensFromJson(json: TokenizerJson): SpecialTokensMap {
   return map;
 }
 
+const MODEL_TYPES = ['WordPiece', 'BPE', 'WordLevel', 'Unigram'];
+
+/**
+ * The shape of a `tokenizer.json` as the tokenizers library needs it, checked before the
+ * library sees it, so that a wrong file gets a message saying what is wrong rather than the
+ * library's serde error (`invalid type: sequence, expected a map at line 1 column 59`).
+ */
+export function checkTokenizerJson(json: unknown, file = 'tokenizer.json'): asserts json is TokenizerJson {
+  const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+  const fail = (detail: string): never => {
+    throw new TokentagError(`${file}: ${detail}`);
+  };
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(`expected a JSON object (a tokenizers "tokenizer.json"), found ${kind(json)}`);
+  const j = json as TokenizerJson;
+  const model = j.model!;
+  if (j.model === undefined) fail('has no "model": not a fast tokenizer file (one saved by Hugging Face tokenizers has "version", "model", "normalizer", "pre_tokenizer", …)');
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) fail(`"model" must be an object, found ${kind(model)}`);
+  const type = model.type ?? (model.vocab !== undefined && model.merges !== undefined ? 'BPE' : undefined);
+  if (type === undefined) fail(`"model" has no "type" (one of ${MODEL_TYPES.join(', ')})`);
+  if (!MODEL_TYPES.includes(type as string)) fail(`"model.type" ${JSON.stringify(type)} is not a tokenizer model (${MODEL_TYPES.join(', ')})`);
+  const vocab = model.vocab;
+  if (type === 'Unigram') {
+    if (!Array.isArray(vocab)) fail(`"model.vocab" of a Unigram model must be an array of [piece, score] pairs, found ${kind(vocab)}`);
+    (vocab as unknown[]).forEach((e, i) => {
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') fail(`"model.vocab"[${i}] must be a [piece, score] pair, found ${JSON.stringify(e)?.slice(0, 80)}`);
+    });
+  } else {
+    if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) fail(`"model.vocab" of a ${type} model must be an object of token → id, found ${kind(vocab)}`);
+    for (const [tok, id] of Object.entries(vocab as Record<string, unknown>)) {
+      if (!Number.isSafeInteger(id) || (id as number) < 0) fail(`"model.vocab" gives ${JSON.stringify(tok).slice(0, 80)} the id ${JSON.stringify(id)?.slice(0, 40)}; ids must be integers ≥ 0`);
+    }
+    if (type === 'BPE' && !Array.isArray(model.merges)) fail(`"model.merges" of a BPE model must be an array, found ${kind(model.merges)}`);
+  }
+  if (j.added_tokens !== undefined && j.added_tokens !== null) {
+    if (!Array.isArray(j.added_tokens)) fail(`"added_tokens" must be an array, found ${kind(j.added_tokens)}`);
+    j.added_tokens.forEach((t, i) => {
+      if (t === null || typeof t !== 'object' || typeof t.content !== 'string' || !Number.isSafeInteger(t.id)) fail(`"added_tokens"[${i}] must be an object with "id" (an integer) and "content" (a string)`);
+    });
+  }
+}
+
+/**
+ * Throws unless every id the tokenizer can produce is a row of the model's embedding matrix
+ * (`vocabSize` = the config's `vocab_size`): a tokenizer from another model would otherwise
+ * fail deep in ONNX Runtime (`Gather … indices element out of data bounds`) or, worse, run.
+ */
+export function checkTokenizerFitsModel(tok: FastTokenizer, vocabSize: number, where: string): void {
+  if (tok.vocabSize > vocabSize) {
+    throw new TokentagError(
+      `${where}: the tokenizer has ${tok.vocabSize} tokens (ids up to ${tok.vocabSize - 1}) but the model's vocab_size is ${vocabSize}: ` +
+        'the tokenizer is not the one this model was trained with',
+    );
+  }
+}
+
 function parseJson<T>(text: string, what: string): T {
   try {
     return JSON.parse(text) as T;
@@ -353,7 +412,7 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
     opts.specialTokens = st as SpecialTokensMap;
   }
   const jsonPath = isFile ? path : join(dir, 'tokenizer.json');
-  if (existsSync(jsonPath)) return FastTokenizer.fromJson(readFileSync(jsonPath, 'utf8'), opts);
+  if (existsSync(jsonPath)) return FastTokenizer.fromJson(readFileSync(jsonPath, 'utf8'), opts, jsonPath);
   const vocabPath = join(dir, 'vocab.txt');
   if (existsSync(vocabPath)) return bertWordPieceTokenizer(readFileSync(vocabPath, 'utf8'), config, opts);
   throw new TokentagError(`${path}: no tokenizer.json or vocab.txt; expected a Hugging Face model or tokenizer directory`);
