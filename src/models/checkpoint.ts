@@ -182,6 +182,30 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
 const fmt = (dims: readonly number[]) => `[${dims.join(', ')}]`;
 
 /**
+ * Weights that are NaN or infinite make every prediction NaN (empty predictions, F1 0, and no
+ * error anywhere): such a checkpoint is refused where it is read, naming the tensor.
+ */
+function checkFinite(data: Float32Array, file: string, name: string): void {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i]! * 0; // NaN · 0 and ±Infinity · 0 are NaN
+  if (sum === 0) return;
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  throw new CheckpointError(
+    file,
+    name,
+    `has ${bad} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not a finite number (the first, at index ${first}, is ${data[first]}): ` +
+      'the weights are broken (saved from a training run that diverged?)',
+  );
+}
+
+/**
  * Maps checkpoint tensors onto a config's parameters (the heart of {@link loadTokenClassifier},
  * usable on tensors from anywhere). `file` is named in errors.
  */
@@ -189,7 +213,7 @@ export function mapCheckpoint(
   config: ModelConfig,
   tensors: ReadonlyMap<string, LoadedTensor>,
   file: string,
-  opts: Pick<LoadOptions, 'ignoreMismatchedSizes' | 'seed'> = {},
+  opts: Pick<LoadOptions, 'ignoreMismatchedSizes' | 'seed'> & { readonly labelsFromConfig?: boolean } = {},
 ): { params: Map<string, TensorData<'float32'>>; report: Omit<LoadReport, 'weightsFile'> } {
   const arch = architectureFor(config);
   const expected = arch.paramShapes(config);
@@ -245,8 +269,10 @@ export function mapCheckpoint(
         throw new CheckpointError(
           file,
           hit.from,
-          `the checkpoint's head has shape ${fmt(t.dims)} but the model needs ${fmt(p.dims)} (${numLabelsOf(config)} labels); ` +
-            'pass ignoreMismatchedSizes to re-initialise the head',
+          opts.labelsFromConfig
+            ? `the checkpoint's head has shape ${fmt(t.dims)} but config.json has ${numLabelsOf(config)} labels (${fmt(p.dims)}): config.json and the weights disagree`
+            : `the checkpoint's head has shape ${fmt(t.dims)} but the model needs ${fmt(p.dims)} (${numLabelsOf(config)} labels); ` +
+                'pass ignoreMismatchedSizes to re-initialise the head',
         );
       }
       params.set(p.name, initParam(p, config.initializerRange, normal));
@@ -254,6 +280,7 @@ export function mapCheckpoint(
       continue;
     }
     if (t.dtype !== 'float32') throw new CheckpointError(file, hit.from, `is ${t.dtype}; model weights must be floating point`);
+    checkFinite(t.data as Float32Array, file, hit.from);
     params.set(p.name, t);
   }
   if (missing.length > 0) {
@@ -278,7 +305,8 @@ export function loadTokenClassifier(dir: string, opts: LoadOptions = {}): Loaded
   if (!fs.statSync(dir).isDirectory()) throw new CheckpointError(dir, undefined, 'not a directory (a model is a directory with config.json and model.safetensors)');
   const config = applyLabels(readConfig(path.join(dir, CONFIG_NAME)), opts);
   const { file, tensors } = readCheckpointTensors(dir);
-  const { params, report } = mapCheckpoint(config, tensors, file, opts);
+  const labelsFromConfig = opts.id2label === undefined && opts.numLabels === undefined;
+  const { params, report } = mapCheckpoint(config, tensors, file, { ...opts, labelsFromConfig });
   return { config, params, report: { weightsFile: file, ...report }, architecture: architectureFor(config) };
 }
 
