@@ -14,6 +14,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { parseStrategy, type AggregationStrategy } from '../pipeline/index.ts';
 import { closestName } from '../suggest.ts';
+import type { NumberBounds, NumberKind } from './values.ts';
 
 export { closestName } from '../suggest.ts';
 
@@ -102,12 +103,18 @@ export function parseFlags<const O extends Options>(argv: readonly string[], opt
 }
 
 /** A numeric option's value; `label` names it in the error (`--epochs`, `args.json: max_steps`). */
-export function num(label: string, v: string | undefined, kind: 'int' | 'float' | 'posint' = 'float'): number | undefined {
+export function num(label: string, v: string | undefined, kind: NumberKind = 'float', bounds: NumberBounds = {}): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${label} expects a number, got '${v}'`);
   if (kind !== 'float' && !Number.isInteger(x)) throw new UsageError(`${label} expects an integer, got '${v}'`);
   if (kind === 'posint' && x < 1) throw new UsageError(`${label} must be at least 1, got '${v}'`);
+  const { min, max, why } = bounds;
+  if ((min !== undefined && x < min) || (max !== undefined && x > max)) {
+    const range = min !== undefined && max !== undefined ? `from ${min} to ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
+    throw new UsageError(`${label} must be ${range}${why ? ` (${why})` : ''}, got '${v}'`);
+  }
+  if (kind !== 'float' && !Number.isSafeInteger(x)) throw new UsageError(`${label} expects an integer of at most 2^53, got '${v}'`);
   return x;
 }
 

@@ -15,7 +15,7 @@ import { serializeModel } from '../engine/onnx.ts';
 import { checkExport, exportGraph } from '../models/export.ts';
 import { loadTokenClassifier, weightsFileOf } from '../models/checkpoint.ts';
 import { maxSequenceLength, readConfig, readConfigJson, type ModelConfig } from '../models/config.ts';
-import { encodeWords, fastDecoder, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
+import { checkTokenizerFitsModel, encodeWords, fastDecoder, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
 import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
 import { planBatches } from './batch-plan.ts';
@@ -280,6 +280,7 @@ export async function pipeline(task: PipelineTask, modelOrOptions: string | Pipe
     source = serializeModel(exportGraph(config, loaded.params)).model;
   }
   const tok = await loadTokenizer(dir, options.addPrefixSpace !== undefined ? { addPrefixSpace: options.addPrefixSpace } : {});
+  checkTokenizerFitsModel(tok, config.vocabSize, dir);
   const id2label = config.id2label;
   const numLabels = id2label.length;
   const modelMax = Math.min(maxSequenceLength(config), tok.modelMaxLength ?? Infinity);

@@ -10,7 +10,7 @@ import { classificationReportText } from '../../metrics/report.ts';
 import { architectureFor } from '../../models/auto.ts';
 import { loadTokenClassifier } from '../../models/checkpoint.ts';
 import { maxSequenceLength } from '../../models/config.ts';
-import { loadTokenizer } from '../../tokenize/tokenizer.ts';
+import { checkTokenizerFitsModel, loadTokenizer } from '../../tokenize/tokenizer.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
 import { labelIdsByName } from '../../train/label-map.ts';
 import { mergeEvaluation, prepareSplit } from '../../train/prepare.ts';
@@ -81,6 +81,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const { dir } = await resolveModel(values.model, { ...hub, purpose: 'weights' });
   const { config, params } = loadTokenClassifier(dir);
   const tokenizer = await loadTokenizer(dir);
+  checkTokenizerFitsModel(tokenizer, config.vocabSize, `--model ${values.model}`);
   const modelLabels = config.id2label;
   // Labels by name: the dataset's ids are re-numbered to the model's, whatever order it lists them in.
   const labelMap = labelIdsByName(modelLabels, dataLabels, `the dataset's ${column} label`);

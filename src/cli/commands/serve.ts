@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.ts';
 import type { CliIO, Command } from '../command.ts';
 import { aggregationFlag, num, parseFlags } from '../flags.ts';
 import { cliHubOptions } from '../hub.ts';
+import { threadBounds } from '../values.ts';
 
 const help = `Usage: tokentag serve --model DIR|ID [--port 8080] [--host 127.0.0.1] [options]
 
@@ -104,7 +105,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     apiKey,
     cors,
     sessions: num('--sessions', v.sessions, 'posint'),
-    intraOpNumThreads: num('--threads', v.threads, 'posint'),
+    intraOpNumThreads: num('--threads', v.threads, 'posint', threadBounds()),
   });
   // First signal: stop gracefully. A second one: stop now.
   let stopping: Promise<void> | undefined;

@@ -16,9 +16,9 @@ import { configToJson, createConfig, maxSequenceLength, parseConfig, withLabels,
 import { architectureFor } from '../../models/auto.ts';
 import { exportOnnx, ONNX_MODEL_NAME, ONNX_SUBFOLDER } from '../../models/export.ts';
 import type { TensorData } from '../../engine/dtype.ts';
-import { loadTokenizer, type FastTokenizer } from '../../tokenize/tokenizer.ts';
+import { checkTokenizerFitsModel, loadTokenizer, type FastTokenizer } from '../../tokenize/tokenizer.ts';
 import { saveTokenizerFiles, trainWordPiece } from '../../tokenize/train.ts';
-import type { OptionNames, TrainingArgumentsInit } from '../../train/args.ts';
+import { type OptionNames, trainingArguments, type TrainingArgumentsInit } from '../../train/args.ts';
 import { CHECKPOINT_FILES, isCompleteCheckpoint, latestCheckpoint } from '../../train/checkpoint.ts';
 import { describeLabelMapping, loadForLabels } from '../../train/label-map.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
@@ -42,6 +42,7 @@ import { exitCodeFor, type StopCause, type StopWatch, watchStopRequests } from '
 import { num } from '../flags.ts';
 import { dataLoadOptions, dataOptionsHelp } from '../data-options.ts';
 import { parseTrainCommandLine } from '../train-args.ts';
+import { SEED_BOUNDS, threadBounds } from '../values.ts';
 
 const help = `Usage: tokentag train [ARGS.json] [--model DIR|PRESET] [--dataset FILE|DIR] [options]
 
@@ -238,6 +239,45 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   if (phases && !values['do-train']) throw new UsageError('tokentag train always trains (--do_train); to only evaluate a model use tokentag evaluate');
   const doEval = phases ? Boolean(values['do-eval']) : true;
   const doPredict = phases ? Boolean(values['do-predict']) : true;
+  const seed = num(label('seed'), values.seed, 'int', SEED_BOUNDS) ?? 42;
+  // Every training flag is parsed before any work, so that a typo costs nothing.
+  const flags: Partial<TrainingArgumentsInit> = {};
+  const set = <K extends keyof TrainingArgumentsInit>(k: K, v: TrainingArgumentsInit[K] | undefined) => {
+    if (v !== undefined) flags[k] = v;
+  };
+  set('learningRate', num(label('learning-rate'), values['learning-rate']));
+  set('numTrainEpochs', num(label('epochs'), values.epochs));
+  set('maxSteps', num(label('max-steps'), values['max-steps'], 'int'));
+  set('perDeviceTrainBatchSize', num(label('batch-size'), values['batch-size'], 'posint'));
+  set('perDeviceEvalBatchSize', num(label('eval-batch-size'), values['eval-batch-size'], 'posint'));
+  set('weightDecay', num(label('weight-decay'), values['weight-decay']));
+  set('warmupRatio', num(label('warmup-ratio'), values['warmup-ratio']));
+  // As transformers 5: a warmup_steps below 1 is a ratio of the total steps.
+  const warmup = num(label('warmup-steps'), values['warmup-steps']);
+  if (warmup !== undefined && warmup > 0 && warmup < 1) set('warmupRatio', warmup);
+  else set('warmupSteps', num(label('warmup-steps'), values['warmup-steps'], 'int'));
+  set('lrSchedulerType', values['lr-scheduler'] as TrainingArgumentsInit['lrSchedulerType']);
+  set('gradientAccumulationSteps', num(label('gradient-accumulation-steps'), values['gradient-accumulation-steps'], 'posint'));
+  set('maxGradNorm', num(label('max-grad-norm'), values['max-grad-norm']));
+  set('seed', values.seed === undefined ? undefined : seed);
+  set('threads', num(label('threads'), values.threads, 'posint', threadBounds()));
+  if (values['group-by-length'] && values['no-group-by-length']) throw new UsageError(`${label('group-by-length')} and ${label('no-group-by-length')} contradict each other; give one`);
+  set('groupByLength', values['no-group-by-length'] ? false : (values['group-by-length'] ?? samplingStrategy(values['train-sampling-strategy'], label('train-sampling-strategy'))));
+  set('evalSteps', num(label('eval-steps'), values['eval-steps']));
+  set('saveStrategy', values['save-strategy'] as TrainingArgumentsInit['saveStrategy']);
+  set('saveSteps', num(label('save-steps'), values['save-steps']));
+  set('saveTotalLimit', num(label('save-total-limit'), values['save-total-limit'], 'posint'));
+  set('loadBestModelAtEnd', values['load-best-model-at-end']);
+  set('metricForBestModel', values['metric-for-best-model']);
+  set('greaterIsBetter', values['greater-is-better']);
+  set('adamBeta1', num(label('adam-beta1'), values['adam-beta1']));
+  set('adamBeta2', num(label('adam-beta2'), values['adam-beta2']));
+  set('adamEpsilon', num(label('adam-epsilon'), values['adam-epsilon']));
+  set('dataSeed', num(label('data-seed'), values['data-seed'], 'int', SEED_BOUNDS));
+  set('loggingSteps', num(label('logging-steps'), values['logging-steps']));
+  set('overwriteOutputDir', values['overwrite-output-dir']);
+  // Each value on its own (the combinations depend on defaults decided below, and are checked then).
+  trainingArguments({ outputDir: '.', ...flags, evalStrategy: (values['eval-strategy'] ?? 'no') as TrainingArgumentsInit['evalStrategy'], loadBestModelAtEnd: false }, optionNames(label));
 
   // 1. What to train, on what, and where: the output directory is checked before any work (a
   // given one before a Hub model is fetched; the default one, named after the model, after).
@@ -282,7 +322,6 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   let params: Map<string, TensorData<'float32'>>;
   let trainingDefaults: Partial<TrainingArgumentsInit> = {};
   let labelMap: readonly number[] | undefined;
-  const seed = num(label('seed'), values.seed, 'int') ?? 42;
   const trainWords = () => dataset.get('train').column('tokens') as readonly (readonly string[])[];
   const newVocab = async (size: number): Promise<FastTokenizer> => {
     if (resumeTokenizer) return resumeTokenizer;
@@ -330,11 +369,7 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   const modelMax = maxSequenceLength(config);
   if (maxLengthFlag !== undefined && maxLengthFlag > modelMax) throw new UsageError(`--max-length ${maxLengthFlag} is more than the model's ${modelMax} positions`);
   const maxLength = Math.min(maxLengthFlag ?? tokenizer.modelMaxLength ?? modelMax, modelMax);
-  const vocabIds = tokenizer.vocabSize;
-  const configVocab = (config as { vocabSize?: number }).vocabSize;
-  if (configVocab !== undefined && vocabIds > configVocab) {
-    throw new TokentagError(`the tokenizer has ${vocabIds} tokens but the model's vocab_size is ${configVocab}`);
-  }
+  checkTokenizerFitsModel(tokenizer, config.vocabSize, model.kind === 'preset' ? 'the model' : `--model ${model.dir}`);
 
   // 3. Features (windows: long sentences are split, never cut).
   const prep = async (split: string): Promise<PreparedSplit | undefined> =>
@@ -368,41 +403,6 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   // 4. Training arguments: TrainingArguments' defaults, then the preset's, then the CLI's, then the flags.
   const evalStrategy = (values['eval-strategy'] ?? (validation ? 'epoch' : 'no')) as TrainingArgumentsInit['evalStrategy'];
   if (evalStrategy !== 'no' && !validation) throw new TokentagError(`${label('eval-strategy')} ${evalStrategy} needs a validation split (the dataset has: ${dataset.names.join(', ')})`);
-  const flags: Partial<TrainingArgumentsInit> = {};
-  const set = <K extends keyof TrainingArgumentsInit>(k: K, v: TrainingArgumentsInit[K] | undefined) => {
-    if (v !== undefined) flags[k] = v;
-  };
-  set('learningRate', num(label('learning-rate'), values['learning-rate']));
-  set('numTrainEpochs', num(label('epochs'), values.epochs));
-  set('maxSteps', num(label('max-steps'), values['max-steps'], 'int'));
-  set('perDeviceTrainBatchSize', num(label('batch-size'), values['batch-size'], 'posint'));
-  set('perDeviceEvalBatchSize', num(label('eval-batch-size'), values['eval-batch-size'], 'posint'));
-  set('weightDecay', num(label('weight-decay'), values['weight-decay']));
-  set('warmupRatio', num(label('warmup-ratio'), values['warmup-ratio']));
-  // As transformers 5: a warmup_steps below 1 is a ratio of the total steps.
-  const warmup = num(label('warmup-steps'), values['warmup-steps']);
-  if (warmup !== undefined && warmup > 0 && warmup < 1) set('warmupRatio', warmup);
-  else set('warmupSteps', num(label('warmup-steps'), values['warmup-steps'], 'int'));
-  set('lrSchedulerType', values['lr-scheduler'] as TrainingArgumentsInit['lrSchedulerType']);
-  set('gradientAccumulationSteps', num(label('gradient-accumulation-steps'), values['gradient-accumulation-steps'], 'posint'));
-  set('maxGradNorm', num(label('max-grad-norm'), values['max-grad-norm']));
-  set('seed', num(label('seed'), values.seed, 'int'));
-  set('threads', num(label('threads'), values.threads, 'posint'));
-  if (values['group-by-length'] && values['no-group-by-length']) throw new UsageError(`${label('group-by-length')} and ${label('no-group-by-length')} contradict each other; give one`);
-  set('groupByLength', values['no-group-by-length'] ? false : (values['group-by-length'] ?? samplingStrategy(values['train-sampling-strategy'], label('train-sampling-strategy'))));
-  set('evalSteps', num(label('eval-steps'), values['eval-steps']));
-  set('saveStrategy', values['save-strategy'] as TrainingArgumentsInit['saveStrategy']);
-  set('saveSteps', num(label('save-steps'), values['save-steps']));
-  set('saveTotalLimit', num(label('save-total-limit'), values['save-total-limit'], 'posint'));
-  set('loadBestModelAtEnd', values['load-best-model-at-end']);
-  set('metricForBestModel', values['metric-for-best-model']);
-  set('greaterIsBetter', values['greater-is-better']);
-  set('adamBeta1', num(label('adam-beta1'), values['adam-beta1']));
-  set('adamBeta2', num(label('adam-beta2'), values['adam-beta2']));
-  set('adamEpsilon', num(label('adam-epsilon'), values['adam-epsilon']));
-  set('dataSeed', num(label('data-seed'), values['data-seed'], 'int'));
-  set('loggingSteps', num(label('logging-steps'), values['logging-steps']));
-  set('overwriteOutputDir', values['overwrite-output-dir']);
   const batchSize = flags.perDeviceTrainBatchSize ?? trainingDefaults.perDeviceTrainBatchSize ?? 8;
   const args: TrainingArgumentsInit = {
     outputDir,
