@@ -39,6 +39,8 @@ export interface StopHandlers {
   onStop(cause: StopCause): void;
   /** A second Ctrl-C: called, then the process exits with 130. */
   onQuit(): void;
+  /** How to exit on a second Ctrl-C; default `process.exit` (tests pass their own). */
+  exit?: (code: number) => void;
 }
 
 /**
@@ -61,7 +63,7 @@ export function watchStopRequests(handlers: StopHandlers): StopWatch {
       controller.abort(c);
     } else if (c === 'SIGINT' && events('SIGINT') >= 2) {
       handlers.onQuit();
-      process.exit(exitCodeFor('SIGINT'));
+      (handlers.exit ?? process.exit)(exitCodeFor('SIGINT'));
     }
   };
   const count = (counts: Map<Sig, number>, sig: Sig) => {
