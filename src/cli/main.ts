@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TokentagError, UsageError } from '../errors.ts';
+import { describeFsError } from '../io/writable.ts';
 import { processIO, type CliIO, type CommandEntry } from './command.ts';
 import { commands } from './commands/index.ts';
 
@@ -34,7 +35,27 @@ function resolve(argv: string[]): { command: CommandEntry; rest: string[] } | un
   return best && { command: best, rest: argv.slice(best.path.length) };
 }
 
+/** An error from the operating system (a file that cannot be read or written, a full disk), not a bug. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/**
+ * When whoever reads our standard output goes away (`tokentag predict … | head`), stop quietly
+ * as a Unix tool killed by SIGPIPE would (exit 141), rather than with an EPIPE stack trace.
+ */
+function quietOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(141);
+      throw e;
+    });
+  }
+}
+
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  if (io === processIO) quietOnBrokenPipe();
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.out(overview());
     return 0;
@@ -67,6 +88,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     }
     if (e instanceof TokentagError) {
       io.err(`tokentag ${command.path.join(' ')}: ${e.message}\n`);
+      return 1;
+    }
+    // The commands turn the file-system errors they expect into clear messages; any other one
+    // is still the machine's answer (a full disk, a permission), said plainly.
+    if (isSystemError(e)) {
+      io.err(`tokentag ${command.path.join(' ')}: ${e.path ? `${e.path}: ` : ''}${describeFsError(e)} (${e.syscall})\n`);
       return 1;
     }
     throw e;
