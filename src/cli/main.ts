@@ -44,9 +44,11 @@ function isSystemError(e: unknown): e is NodeJS.ErrnoException {
  * When whoever reads our standard output goes away (`tokentag predict … | head`), stop quietly
  * as a Unix tool killed by SIGPIPE would (exit 141), rather than with an EPIPE stack trace.
  */
+let pipeWatched = false;
 function quietOnBrokenPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') > 0) continue;
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(141);
       throw e;
