@@ -6,15 +6,27 @@ export class TokentagError extends Error {
   override name = 'TokentagError';
 }
 
+/**
+ * `text` cut to at most `max` characters, saying how much was left out: a message about a line
+ * of twenty million columns must not be a hundred megabytes long.
+ */
+export function capText(text: string, max = 1000): string {
+  if (text.length <= max) return text;
+  const keep = max - 40;
+  return `${text.slice(0, keep)}… (${text.length - keep} more characters)`;
+}
+
 /** Bad input data: says which file, which line (1-based) and what was expected. */
 export class InputError extends TokentagError {
   override name = 'InputError';
+  readonly detail: string;
   constructor(
     readonly file: string,
     readonly line: number | undefined,
-    readonly detail: string,
+    detail: string,
   ) {
-    super(`${file}${line === undefined ? '' : `:${line}`}: ${detail}`);
+    super(`${file}${line === undefined ? '' : `:${line}`}: ${capText(detail)}`);
+    this.detail = capText(detail);
   }
 }
 

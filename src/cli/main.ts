@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { TokentagError, UsageError } from '../errors.ts';
+import { capText, TokentagError, UsageError } from '../errors.ts';
 import { describeFsError } from '../io/writable.ts';
 import { processIO, type CliIO, type CommandEntry } from './command.ts';
 import { commands } from './commands/index.ts';
@@ -85,11 +85,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`tokentag ${command.path.join(' ')}: ${e.message}\n(see 'tokentag ${command.path.join(' ')} --help')\n`);
+      io.err(`tokentag ${command.path.join(' ')}: ${capText(e.message, 2000)}\n(see 'tokentag ${command.path.join(' ')} --help')\n`);
       return 2;
     }
     if (e instanceof TokentagError) {
-      io.err(`tokentag ${command.path.join(' ')}: ${e.message}\n`);
+      io.err(`tokentag ${command.path.join(' ')}: ${capText(e.message, 2000)}\n`);
       return 1;
     }
     // The commands turn the file-system errors they expect into clear messages; any other one
