@@ -83,6 +83,23 @@ export function mapLabelsByName(modelLabels: readonly string[], datasetLabels: r
 const list = (names: readonly string[]) => names.join(', ');
 
 /**
+ * Labels of an entity column (one with `B-`/`I-`/… tags) that the two halves of tokentag
+ * would read differently: seqeval (`evaluate`, the Trainer's scores) takes `O-X` for outside,
+ * while the pipeline (`predict`), as Hugging Face's, groups it into entities of type `O-X`. A
+ * model trained on it would be scored as one thing and predict another, so it is refused.
+ */
+export function checkTagLabels(labels: readonly string[], column: string): void {
+  if (!labels.some((l) => /^[BIESLU]-./.test(l))) return; // not an entity column (POS tags name what they like)
+  const odd = labels.filter((l) => /^O[-_]/.test(l));
+  if (odd.length === 0) return;
+  throw new TokentagError(
+    `the ${column} label${odd.length === 1 ? '' : 's'} ${odd.map((l) => `'${l}'`).join(', ')} ${odd.length === 1 ? 'is' : 'are'} not a tag: 'O' (outside) takes no entity type. ` +
+      `seqeval (evaluate) would score ${odd.length === 1 ? 'it' : 'them'} as O while the pipeline (predict) would group ${odd.length === 1 ? 'it' : 'them'} into entities; ` +
+      `rename ${odd.length === 1 ? 'it' : 'them'} to O, or to B-/I- tags of an entity type`,
+  );
+}
+
+/**
  * For scoring a trained model on a dataset: `datasetToModel[datasetId] = modelId`, by name.
  * Every label of the dataset must be one of the model's (a label the model cannot predict
  * would be scored as always wrong, silently); the dataset may use fewer.

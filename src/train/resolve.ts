@@ -17,6 +17,7 @@ import { resolveModel as resolveHubModel } from '../hub/model.ts';
 import { parseRepoRef } from '../hub/repo-id.ts';
 import type { HubOptions } from '../hub/settings.ts';
 import { readConfig, type ModelConfig } from '../models/config.ts';
+import { checkTagLabels } from './label-map.ts';
 import type { TrainingArgumentsInit } from './args.ts';
 import { DEFAULT_PRESET, getPreset, presetNames, type ModelPreset } from './presets.ts';
 
@@ -173,7 +174,9 @@ export function labelNamesOf(dataset: DatasetDict<TaggedRow>, column: string): s
     }
   }
   const first = dataset.get(dataset.names[0]);
-  return [...classLabelOf(first.features, column).names];
+  const names = [...classLabelOf(first.features, column).names];
+  checkTagLabels(names, column);
+  return names;
 }
 
 /** The training split, or a clear error. */
