@@ -83,6 +83,12 @@ describe('data', () => {
     fs.writeFileSync(f, Buffer.concat([Buffer.from('Ada B-PER\nLo'), Buffer.from([0xff]), Buffer.from('velace I-PER\n\n')]));
     expectClearError(await cli('train', ...TINY, '--dataset', f, '--output-dir', at('o-data3')), { code: 1, mentions: [`${f}:2`, 'UTF-8'] });
   });
+
+  it('a line of 400,000 columns: the message says what is wrong in a few lines, not megabytes', async () => {
+    const f = at('giant.txt');
+    fs.writeFileSync(f, `Ada ${Array(400_000).fill('B-PER').join(' ')}\n\n`);
+    expectClearError(await cli('train', ...TINY, '--dataset', f, '--output-dir', at('o-data4')), { code: 1, mentions: [`${f}:1`, '400001 columns', 'more characters)'] });
+  });
 });
 
 // ---- tokenizer ------------------------------------------------------------------------------
@@ -290,6 +296,13 @@ describe('training faults', () => {
     const r = await cli('train', '--model', model, '--dataset', f, '--max-steps', '1', '--output-dir', at('o-count'));
     expectClearError(r, { code: 1, mentions: ["the model's head has 5 labels", 'pass --ignore-mismatched-sizes'] });
     assert.doesNotMatch(r.err, /ignoreMismatchedSizes/);
+  });
+
+  it("a label 'O-X' (seqeval reads it as O, the pipeline as an entity) is refused by train and evaluate alike", async () => {
+    const f = at('ox.txt');
+    fs.writeFileSync(f, 'Ada B-PER\nLovelace I-PER\nsaid O-X\n\n');
+    expectClearError(await cli('evaluate', '--model', model, '--dataset', f, '--split', 'train'), { code: 1, mentions: ["the ner_tags label 'O-X' is not a tag", 'rename it'] });
+    expectClearError(await cli('train', ...TINY, '--dataset', f, '--output-dir', at('o-ox')), { code: 1, mentions: ["the ner_tags label 'O-X' is not a tag"] });
   });
 
   it('evaluate on a dataset with a label the model does not know', async () => {
