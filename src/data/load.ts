@@ -20,6 +20,7 @@ import { resolveHubDataset } from '../hub/dataset.ts';
 import type { HubOptions } from '../hub/settings.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile } from './text.ts';
+import { whyMissing } from '../io/writable.ts';
 import { Vocabs } from './vocab.ts';
 import { detectDataFormat, formatOfExtension, SPLIT_FILE_EXTENSIONS, type DataFormat } from './format.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -85,7 +86,7 @@ export async function resolveSource(source: DataSource): Promise<SplitFile[]> {
   try {
     info = await stat(source);
   } catch {
-    throw new TokentagError(`${source}: no such file or directory`);
+    throw new TokentagError(`${source}: ${whyMissing(source)}`);
   }
   if (info.isFile()) return [{ split: splitOfFile(source) ?? 'train', file: source }];
   const found = new Map<string, string[]>();

@@ -1,14 +1,28 @@
 /** Bytes → text → lines, strictly: a file that is not UTF-8 is an error, not mojibake. */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { lstat, readFile, readlink, stat } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
+import { describeFsError } from '../io/writable.ts';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
+
+const MB = (n: number) => `${Math.round(n / 1e6)} MB`;
+
+/** A file too large to be one JavaScript string (about 512 Mi characters) says so, rather than being called invalid. */
+function tooLarge(file: string, bytes: number): InputError {
+  return new InputError(
+    file,
+    undefined,
+    `is too large to read as one text (${MB(bytes)}; a JavaScript string holds at most ${MB(constants.MAX_STRING_LENGTH)} characters): split it into several files`,
+  );
+}
 
 /** Decodes UTF-8 (dropping a BOM); on a bad byte sequence names the line it sits on. */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     return strict.decode(bytes);
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') throw tooLarge(file, bytes.length);
     // Only on failure: decode line by line to find the culprit. A multi-byte UTF-8 sequence
     // never contains 0x0A, so cutting at newlines cannot split a valid character.
     let line = 1;
@@ -28,8 +42,36 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
+/**
+ * Why `path` cannot be read as a data file, as an InputError, or null when it can: a directory,
+ * a broken symbolic link, a device or FIFO (reading one would never end), a file without read
+ * permission.
+ */
+async function unreadable(path: string): Promise<InputError | null> {
+  const st = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+  if (st instanceof Error) {
+    const link = await lstat(path).catch(() => null);
+    if (link?.isSymbolicLink()) return new InputError(path, undefined, `is a symbolic link to ${await readlink(path).catch(() => '?')}, which does not exist`);
+    return new InputError(path, undefined, `cannot be read: ${describeFsError(st)}`);
+  }
+  if (st.isDirectory()) return new InputError(path, undefined, 'is a directory, expected a data file');
+  if (!st.isFile()) return new InputError(path, undefined, 'is not a regular file (a device, FIFO or socket); expected a data file');
+  return null;
+}
+
 export async function readTextFile(path: string): Promise<string> {
-  return decodeUtf8(await readFile(path), path);
+  const bad = await unreadable(path);
+  if (bad) throw bad;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_FS_FILE_TOO_LARGE') throw tooLarge(path, (await stat(path)).size);
+    if (typeof code === 'string' && code.startsWith('E')) throw new InputError(path, undefined, `cannot be read: ${describeFsError(e)}`);
+    throw e;
+  }
+  return decodeUtf8(bytes, path);
 }
 
 /** Lines without their terminators (LF or CRLF); a leading BOM is dropped. Line i is line i+1 of the file. */

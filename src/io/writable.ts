@@ -44,6 +44,16 @@ export function describeFsError(e: unknown): string {
   }
 }
 
+/** Why a path that does not exist does not: a broken symbolic link says where it points. */
+export function whyMissing(p: string): string {
+  try {
+    if (fs.lstatSync(p).isSymbolicLink()) return `is a symbolic link to ${fs.readlinkSync(p)}, which does not exist`;
+  } catch {
+    /* not even a link */
+  }
+  return 'no such file or directory';
+}
+
 /** The path itself, or its nearest ancestor that exists. */
 function nearestExisting(p: string): string {
   let cur = path.resolve(p);

@@ -17,6 +17,7 @@ import { resolveModel as resolveHubModel } from '../hub/model.ts';
 import { parseRepoRef } from '../hub/repo-id.ts';
 import type { HubOptions } from '../hub/settings.ts';
 import { readConfig, type ModelConfig } from '../models/config.ts';
+import { whyMissing } from '../io/writable.ts';
 import { checkTagLabels } from './label-map.ts';
 import type { TrainingArgumentsInit } from './args.ts';
 import { DEFAULT_PRESET, getPreset, presetNames, type ModelPreset } from './presets.ts';
@@ -153,13 +154,13 @@ export async function resolveDataset(spec: DataSource | undefined, options: Reso
   if (local && config !== undefined) throw new TokentagError(`--dataset-config names a configuration of a Hub dataset; ${typeof spec === 'string' ? `${spec} is a local path` : 'the split files are local'}`);
   if (typeof spec !== 'string') {
     for (const file of Object.values(spec).flat()) {
-      if (!existsSync(file)) throw new TokentagError(`--dataset ${file}: no such file or directory`);
+      if (!existsSync(file)) throw new TokentagError(`--dataset ${file}: ${whyMissing(file)}`);
     }
     const description = Object.entries(spec).map(([split, files]) => `${split}: ${[files].flat().join(', ')}`).join('; ');
     return { dataset: await loadDataset(spec, load), description, synthetic: false };
   }
   if (local) return { dataset: await loadDataset(spec, load), description: spec, synthetic: false };
-  if (looksLocal(spec)) throw new TokentagError(`--dataset ${spec}: no such file or directory`);
+  if (looksLocal(spec)) throw new TokentagError(`--dataset ${spec}: ${whyMissing(spec)}`);
   const hub = await resolveHubDataset(spec, { ...(config !== undefined ? { config } : {}), ...(hubOptions ? { hub: hubOptions } : {}) });
   const dataset = await loadDataset(hub.files, { ...load, featureLabels: hub.featureLabels });
   return { dataset, description: hub.description, synthetic: false, hub: { id: hub.id, config: hub.config, commit: hub.commit } };
