@@ -51,9 +51,10 @@ export async function cli(...argv: string[]): Promise<CliRun> {
 const ENTRY = path.join(ROOT, 'test', 'reliability', 'fixtures', 'cli.ts');
 
 /** `tokentag <argv>` in a child process running the sources (for what needs a process of its own). */
-export function cliProcess(argv: string[], opts: { input?: string; stdoutTo?: 'pipe' | 'closed' } = {}): Promise<CliRun> {
+export function cliProcess(argv: string[], opts: { input?: string; stdoutTo?: 'pipe' | 'closed'; uid?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const ids = opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {};
+    const p = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => {

@@ -15,6 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Rng } from '../../src/data/rng.ts';
+import { decodeUtf8 } from '../../src/data/text.ts';
+import { InputError } from '../../src/errors.ts';
 import { writeSyntheticConll } from '../../src/data/synthetic.ts';
 import { exportOnnx, loadTokenClassifier, saveTokenClassifier } from '../../src/models/index.ts';
 import { isCompleteCheckpoint, latestCheckpoint, listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.ts';
@@ -82,6 +84,52 @@ describe('data', () => {
     const f = at('bad-utf8.txt');
     fs.writeFileSync(f, Buffer.concat([Buffer.from('Ada B-PER\nLo'), Buffer.from([0xff]), Buffer.from('velace I-PER\n\n')]));
     expectClearError(await cli('train', ...TINY, '--dataset', f, '--output-dir', at('o-data3')), { code: 1, mentions: [`${f}:2`, 'UTF-8'] });
+  });
+
+  it('a split "file" that is a directory', async () => {
+    const dir = at('ds-dir');
+    fs.mkdirSync(path.join(dir, 'train.txt'), { recursive: true });
+    expectClearError(await cli('train', ...TINY, '--dataset', dir, '--output-dir', at('o-ds1')), { code: 1, mentions: [path.join(dir, 'train.txt'), 'is a directory, expected a data file'] });
+  });
+
+  it('a split file that is a broken symbolic link', async () => {
+    const dir = at('ds-link');
+    fs.mkdirSync(dir);
+    fs.symlinkSync(at('gone.txt'), path.join(dir, 'train.txt'));
+    expectClearError(await cli('train', ...TINY, '--dataset', dir, '--output-dir', at('o-ds2')), { code: 1, mentions: [path.join(dir, 'train.txt'), `is a symbolic link to ${at('gone.txt')}, which does not exist`] });
+    expectClearError(await cli('evaluate', '--model', model, '--dataset', path.join(dir, 'train.txt')), { code: 1, mentions: ['which does not exist'] });
+  });
+
+  it('a split file that is a FIFO (reading it would never end)', async () => {
+    const dir = at('ds-fifo');
+    fs.mkdirSync(dir);
+    execFileSync('mkfifo', [path.join(dir, 'train.txt')]);
+    expectClearError(await cli('train', ...TINY, '--dataset', dir, '--output-dir', at('o-ds3')), { code: 1, mentions: [path.join(dir, 'train.txt'), 'is not a regular file'] });
+  });
+
+  it('a split file that cannot be read (permissions)', async () => {
+    const dir = at('ds-perm');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(path.join(data, 'train.txt'), path.join(dir, 'train.txt'));
+    fs.chmodSync(path.join(dir, 'train.txt'), 0o000);
+    // root reads anything: run the command as nobody then (the scratch directory must be traversable).
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) for (const d of [root, dir]) fs.chmodSync(d, 0o755);
+    const r = await cliProcess(['data', 'inspect', '--dataset', dir], asRoot ? { uid: 65534 } : {});
+    expectClearError(r, { code: 1, mentions: [path.join(dir, 'train.txt'), 'cannot be read: permission denied'] });
+  });
+
+  it('a data file too large for one string is not called invalid UTF-8', async () => {
+    const bytes = Buffer.alloc(540 * 1024 * 1024, 0x61); // valid UTF-8, one character more than a string can hold
+    let message = '';
+    try {
+      decodeUtf8(bytes, 'big.txt');
+    } catch (e) {
+      message = `tokentag: ${(e as Error).message}`;
+      if (!(e instanceof InputError)) message += `\n    at ${(e as Error).stack}`;
+    }
+    expectClearError({ code: 1, out: '', err: message }, { code: 1, mentions: ['big.txt: is too large to read as one text', 'split it'] });
+    assert.doesNotMatch(message, /invalid UTF-8/);
   });
 
   it('a line of 400,000 columns: the message says what is wrong in a few lines, not megabytes', async () => {
