@@ -44,6 +44,19 @@ export function describeFsError(e: unknown): string {
   }
 }
 
+/**
+ * The file system's answer inside an error, also when a writer wrapped it in its own message
+ * (`…/model.safetensors: cannot write: ENOSPC: …`): what the disk said is what to tell the user.
+ */
+export function fsErrorCodeOf(e: unknown): string | undefined {
+  for (let err = e, depth = 0; err && depth < 5; err = (err as Error).cause, depth++) {
+    const text = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message ?? ''}`;
+    const code = /\b(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|EIO|EMFILE|ENFILE)\b/.exec(text)?.[1];
+    if (code) return code;
+  }
+  return undefined;
+}
+
 /** Why a path that does not exist does not: a broken symbolic link says where it points. */
 export function whyMissing(p: string): string {
   try {

@@ -23,6 +23,7 @@ import { type ModelConfig, configToString, defaultLabels, numLabelsOf, readConfi
 import { NormalGenerator, initParam } from './init.ts';
 import { readPytorchBin } from './pickle.ts';
 import { fsyncDir, writeFileSynced } from '../io/atomic.ts';
+import { describeFsError, fsErrorCodeOf } from '../io/writable.ts';
 import { CheckpointError, type LoadedTensor, SAFETENSORS_INDEX_NAME, readSafetensors, readShardedSafetensors, writeSafetensors } from './safetensors.ts';
 
 export const CONFIG_NAME = 'config.json';
@@ -371,6 +372,9 @@ export function saveTokenClassifier(dir: string, config: ModelConfig, params: Re
     }
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    // Named for the model directory, not the temporary file inside it that failed.
+    const code = fsErrorCodeOf(e);
+    if (code) throw new CheckpointError(dir, undefined, `cannot save the model: ${describeFsError({ code })}${exists ? '; the model that was there is unchanged' : ''}`, { cause: e });
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(dir, undefined, `cannot save the model: ${(e as Error).message}`);
   }

@@ -71,8 +71,9 @@ export class CheckpointError extends TokentagError {
     readonly file: string,
     readonly tensor: string | undefined,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`${file}: ${tensor === undefined ? '' : `tensor ${JSON.stringify(tensor)}: `}${detail}`);
+    super(`${file}: ${tensor === undefined ? '' : `tensor ${JSON.stringify(tensor)}: `}${detail}`, options);
   }
 }
 

@@ -34,6 +34,7 @@ import { tensor, type TensorData } from '../engine/dtype.ts';
 import type { TrainingState } from '../engine/runtime.ts';
 import { TokentagError } from '../errors.ts';
 import { fsyncDir, writeFileSynced } from '../io/atomic.ts';
+import { describeFsError, fsErrorCodeOf } from '../io/writable.ts';
 import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.ts';
@@ -165,6 +166,10 @@ export function writeCheckpoint(outputDir: string, c: CheckpointContents, opts: 
     }
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
+    // The file system's answer (a full disk, a read-only mount) is what the user needs, named
+    // for the checkpoint, not for the temporary file inside it that failed.
+    const code = fsErrorCodeOf(e);
+    if (code) throw new TrainerCheckpointError(`cannot write checkpoint ${target}: ${describeFsError({ code })}; the checkpoints written before are intact`, { cause: e });
     if (e instanceof TokentagError) throw e;
     throw new TrainerCheckpointError(`cannot write checkpoint ${target}: ${(e as Error).message}`, { cause: e });
   }
