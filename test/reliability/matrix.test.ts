@@ -51,6 +51,22 @@ const modelCopy = (name: string) => {
 };
 const TINY = ['--model', 'bert-tiny', '--vocab-size', '120', '--batch-size', '4'];
 
+/**
+ * A small tmpfs at `name` (a full disk, a read-only file system), or null — the case skipped,
+ * saying why — where the machine does not let the test mount one (not root, a container).
+ */
+function mountTmpfs(t: { skip(message: string): void }, name: string, options: string): string | null {
+  const mnt = at(name);
+  fs.mkdirSync(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mnt], { stdio: 'ignore' });
+    return mnt;
+  } catch {
+    t.skip(`mounting a tmpfs (${options}) is not allowed here`);
+    return null;
+  }
+}
+
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-matrix-'));
   model = await makeTinyModel(at('model'));
@@ -277,16 +293,23 @@ describe('CLI values', () => {
   });
 
   it('--output-dir on a read-only file system', async (t) => {
-    const mnt = at('ro');
-    fs.mkdirSync(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', mnt], { stdio: 'ignore' });
-    } catch {
-      t.skip('mounting a read-only tmpfs is not allowed here');
-      return;
-    }
+    const mnt = mountTmpfs(t, 'ro', 'ro,size=64k');
+    if (!mnt) return;
     try {
       expectClearError(await train('--output-dir', path.join(mnt, 'run')), { code: 1, mentions: ['cannot write there', 'read-only file system'] });
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  it('a disk that fills up during training: the checkpoint is named, nothing half-written', async (t) => {
+    const mnt = mountTmpfs(t, 'full-train', 'size=256k');
+    if (!mnt) return;
+    try {
+      const out = path.join(mnt, 'run');
+      const r = await train('--max-steps', '2', '--save-strategy', 'steps', '--save-steps', '1', '--eval-strategy', 'no', '--output-dir', out);
+      expectClearError(r, { code: 1, mentions: [`cannot write checkpoint ${path.join(out, 'checkpoint-1')}: no space left on the device`] });
+      assert.deepEqual(fs.readdirSync(out), [], 'no half-written checkpoint, no temporary directory');
     } finally {
       execFileSync('umount', [mnt]);
     }
