@@ -5,6 +5,7 @@ import { InputError } from '../errors.ts';
 import { describeFsError } from '../io/writable.ts';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
+const INVALID_UTF8 = 'invalid UTF-8 (the file must be UTF-8 text)';
 
 const MB = (n: number) => `${Math.round(n / 1e6)} MB`;
 
@@ -32,13 +33,13 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
         try {
           strict.decode(bytes.subarray(start, i));
         } catch {
-          throw new InputError(file, line, 'invalid UTF-8 (the file must be UTF-8 text)');
+          throw new InputError(file, line, INVALID_UTF8);
         }
         line++;
         start = i + 1;
       }
     }
-    throw new InputError(file, undefined, 'invalid UTF-8 (the file must be UTF-8 text)');
+    throw new InputError(file, undefined, INVALID_UTF8);
   }
 }
 
@@ -72,6 +73,41 @@ export async function readTextFile(path: string): Promise<string> {
     throw e;
   }
   return decodeUtf8(bytes, path);
+}
+
+/**
+ * The lines of a byte stream (a file being read, standard input), decoded strictly as the data
+ * loaders decode whole files: a bad byte sequence is an InputError naming the line, never
+ * U+FFFD in the output. Terminators (LF, CRLF) and a leading BOM are dropped; memory is one line.
+ */
+export async function* utf8Lines(input: AsyncIterable<Uint8Array | string>, file: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending: Uint8Array[] = [];
+  let line = 0;
+  const decode = (bytes: Uint8Array): string => {
+    line++;
+    let s: string;
+    try {
+      s = decoder.decode(bytes);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') throw new InputError(file, line, `the line is too long to read (${MB(bytes.length)})`);
+      throw new InputError(file, line, INVALID_UTF8);
+    }
+    if (line === 1 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    return s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
+  };
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+      const part = buf.subarray(start, nl);
+      yield decode(pending.length ? Buffer.concat([...pending, part]) : part);
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < buf.length) pending.push(buf.subarray(start));
+  }
+  if (pending.length) yield decode(Buffer.concat(pending));
 }
 
 /** Lines without their terminators (LF or CRLF); a leading BOM is dropped. Line i is line i+1 of the file. */
