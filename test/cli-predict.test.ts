@@ -156,7 +156,7 @@ describe('tokentag predict', () => {
     assert.match(badLine.err, /bad\.jsonl:2: expected an object with "text"/);
     const zero = await cli(['predict', '--model', dir, '--sessions', '0', 'x']);
     assert.equal(zero.code, 2);
-    assert.match(zero.err, /--sessions must be an integer ≥ 1, got '0'/);
+    assert.match(zero.err, /--sessions must be at least 1, got '0'/);
     const noModel = await cli(['predict', '--model', path.join(root, 'missing'), 'x']);
     assert.notEqual(noModel.code, 0);
     assert.match(noModel.err, /no such model directory/);

@@ -5,13 +5,13 @@
  * (`conllFields`, `ConlluLayout`), so predict reads a file exactly as train does.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import { InputError, TokentagError, UsageError } from '../errors.ts';
 import { conllFields } from '../data/conll.ts';
 import { ConlluLayout, conlluTagReader } from '../data/conllu.ts';
 import { describeNames } from '../data/features.ts';
 import { detectInputFormat, SAMPLE_LINES, type InputFormat } from '../data/format.ts';
 import { resolveLabels, type LabelSpec } from '../data/labels.ts';
+import { utf8Lines } from '../data/text.ts';
 
 /** One unit of input: a text, or a pre-split sentence (with gold tags when asked), and where it starts. */
 export type Item =
@@ -38,15 +38,16 @@ async function openLines(file: string, stdin: NodeJS.ReadableStream | undefined,
     input = stdin;
   } else {
     if (!fs.existsSync(file)) throw new TokentagError(`${file}: no such file`);
-    input = fs.createReadStream(file, 'utf8');
+    input = fs.createReadStream(file);
   }
-  const rl = readline.createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  // Decoded strictly, as the data loaders do: invalid UTF-8 is an error naming the line, not U+FFFD.
+  const rl = utf8Lines(input as AsyncIterable<Uint8Array | string>, file === '-' ? 'standard input' : file)[Symbol.asyncIterator]();
   const head: string[] = [];
   let nonBlank = 0;
   while (nonBlank < SAMPLE_LINES) {
     const next = await rl.next();
     if (next.done) break;
-    head.push(head.length === 0 ? next.value.replace(/^\uFEFF/, '') : next.value);
+    head.push(next.value);
     if (next.value.trim() !== '') nonBlank++;
   }
   const { format } = detectInputFormat(file === '-' ? 'standard input' : file, () => head.join('\n'), explicit);

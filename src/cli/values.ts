@@ -18,6 +18,15 @@ export interface NumberBounds {
 export const SEED_BOUNDS: NumberBounds = { min: 0, max: 2 ** 32 - 1 };
 
 /**
+ * ONNX Runtime sessions side by side, each holding a copy of the model: more than two per core
+ * only costs memory.
+ */
+export function sessionBounds(): NumberBounds {
+  const cores = availableParallelism();
+  return { min: 1, max: Math.max(4, 2 * cores), why: `this machine has ${cores} core${cores === 1 ? '' : 's'}` };
+}
+
+/**
  * Threads per ONNX Runtime session: at most four per core. More only costs (each is a real
  * thread, and 100000 of them never finish starting).
  */

@@ -1,8 +1,8 @@
 /** Bytes → text → lines, strictly: a file that is not UTF-8 is an error, not mojibake. */
 import { constants } from 'node:buffer';
-import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
-import { describeFsError } from '../io/writable.ts';
+import { describeFsError, whyUnreadable } from '../io/writable.ts';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 const INVALID_UTF8 = 'invalid UTF-8 (the file must be UTF-8 text)';
@@ -43,26 +43,9 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
-/**
- * Why `path` cannot be read as a data file, as an InputError, or null when it can: a directory,
- * a broken symbolic link, a device or FIFO (reading one would never end), a file without read
- * permission.
- */
-async function unreadable(path: string): Promise<InputError | null> {
-  const st = await stat(path).catch((e: NodeJS.ErrnoException) => e);
-  if (st instanceof Error) {
-    const link = await lstat(path).catch(() => null);
-    if (link?.isSymbolicLink()) return new InputError(path, undefined, `is a symbolic link to ${await readlink(path).catch(() => '?')}, which does not exist`);
-    return new InputError(path, undefined, `cannot be read: ${describeFsError(st)}`);
-  }
-  if (st.isDirectory()) return new InputError(path, undefined, 'is a directory, expected a data file');
-  if (!st.isFile()) return new InputError(path, undefined, 'is not a regular file (a device, FIFO or socket); expected a data file');
-  return null;
-}
-
 export async function readTextFile(path: string): Promise<string> {
-  const bad = await unreadable(path);
-  if (bad) throw bad;
+  const why = await whyUnreadable(path);
+  if (why) throw new InputError(path, undefined, why);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);

@@ -106,11 +106,38 @@ export function checkWritableDir(dir: string, what: string): void {
 }
 
 /**
+ * Why `file` cannot be read as an input file, or null when it can: missing (a broken link says
+ * where it points), a directory, a device or FIFO (reading one would never end), unreadable.
+ */
+export async function whyUnreadable(file: string): Promise<string | null> {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st) return whyMissing(file);
+  if (st.isDirectory()) return 'is a directory, expected a file';
+  if (!st.isFile()) return 'is not a regular file (a device, FIFO or socket)';
+  try {
+    await fs.promises.access(file, fs.constants.R_OK);
+  } catch (e) {
+    return `cannot be read: ${describeFsError(e)}`;
+  }
+  return null;
+}
+
+/** Throws a TokentagError naming `what` (e.g. `--input texts.txt`) unless `file` can be read (see whyUnreadable). */
+export async function checkReadableFile(file: string, what: string): Promise<void> {
+  const why = await whyUnreadable(file);
+  if (why) throw new TokentagError(`${what}: ${why}`);
+}
+
+/**
  * Throws a TokentagError naming `what` (e.g. `--output pred.jsonl`) unless a file can be
  * written at `file`: not a directory, and its directory writable or creatable.
  */
 export function checkWritableFile(file: string, what: string): void {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (stat?.isDirectory()) throw new TokentagError(`${what}: is a directory, expected a file name`);
-  checkWritableDir(path.dirname(path.resolve(file)), what);
+  const dir = path.dirname(path.resolve(file));
+  const dirStat = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!dirStat) throw new TokentagError(`${what}: cannot write there: the directory ${dir} does not exist`);
+  if (!dirStat.isDirectory()) throw new TokentagError(`${what}: cannot write there: ${dir} is a file, not a directory`);
+  checkWritableDir(dir, what);
 }

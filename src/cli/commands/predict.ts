@@ -6,13 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, TokentagError, UsageError } from '../../errors.ts';
 import { AtomicFileWriter } from '../../io/atomic.ts';
+import { checkReadableFile, checkWritableFile } from '../../io/writable.ts';
+import { OutputFile } from '../output.ts';
+import { sessionBounds, threadBounds } from '../values.ts';
 import { documentEnd, documentItem, documentStart, entityType, entityTypes, type RenderableEntity } from '../../web/render.js';
 import { INPUT_FORMATS, type InputFormat } from '../../data/format.ts';
 import { parseStrategy, pipeline, type TokenClassificationPipeline } from '../../pipeline/index.ts';
 import type { AggregationStrategy } from '../../pipeline/index.ts';
 import type { CliIO, Command } from '../command.ts';
 import { DATA_OPTIONS, dataOptionsHelp, parseFormatOption, parseLabelsOption } from '../data-options.ts';
-import { parseCommandLine } from '../flags.ts';
+import { num, parseCommandLine } from '../flags.ts';
 import { readItems, type Item } from '../predict-input.ts';
 import { cliHubOptions } from '../hub.ts';
 
@@ -125,8 +128,8 @@ function parse(argv: string[]) {
     ignoreLabels: v['ignore-labels'] !== undefined ? v['ignore-labels'].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined,
     stride: int('stride', v.stride, 0),
     batchSize: int('batch-size', v['batch-size'], 1)!,
-    sessions: int('sessions', v.sessions, 1),
-    threads: int('threads', v.threads, 1),
+    sessions: num(label('sessions'), v.sessions, 'posint', sessionBounds()),
+    threads: num(label('threads'), v.threads, 'posint', threadBounds()),
     bio: v.bio!,
     input: v.input,
     inputFormat: parseFormatOption<InputFormat>(v['input-format'], INPUT_FORMATS, '--input-format'),
@@ -141,30 +144,15 @@ function parse(argv: string[]) {
   };
 }
 
-/** Writes text, waiting when the stream's buffer is full (constant memory). */
-function writer(io: CliIO, output: string | undefined) {
-  if (output === undefined) return { write: async (s: string) => io.out(s), close: async () => {} };
-  const stream = fs.createWriteStream(output, 'utf8');
-  return {
-    write: (s: string) => new Promise<void>((resolve, reject) => {
-      if (stream.write(s)) resolve();
-      else {
-        stream.once('drain', resolve);
-        stream.once('error', reject);
-      }
-    }),
-    close: () => new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve()))),
-  };
+/** Standard output, or `--output FILE` written whole or not at all (see cli/output.ts). */
+function writer(io: CliIO, output: OutputFile | undefined) {
+  if (output === undefined) return { write: (s: string) => io.out(s), commit: () => {}, abort: () => {} };
+  return { write: (s: string) => output.write(s), commit: () => output.commit(), abort: () => output.abort() };
 }
 
 /** `--html FILE`: the page, written as predictions come, put in place only when all went well. */
 function htmlPage(file: string, ner: TokenClassificationPipeline, model: string, ignoreLabels: readonly string[]) {
-  let w: AtomicFileWriter;
-  try {
-    w = new AtomicFileWriter(file);
-  } catch (e) {
-    throw new TokentagError(`--html ${file}: cannot write there (${(e as Error).message})`);
-  }
+  const w = new OutputFile(file, `--html ${file}`);
   // The legend: the model's entity types, less those the output leaves out.
   const types = entityTypes(ner.id2label.filter((l) => !ignoreLabels.includes(l) && !ignoreLabels.includes(entityType(l))));
   w.write(documentStart({ title: `tokentag predict — ${path.basename(path.resolve(model))}`, types }));
@@ -209,7 +197,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const a = parse(argv);
   const goldColumn = a.format === 'conlleval' ? (a.goldColumn ?? a.columns?.find((c) => c !== 'tokens' && c !== '_') ?? 'ner_tags') : undefined;
   const labels = parseLabelsOption(a.labels, goldColumn ?? 'ner_tags');
-  // The input is opened (and its format decided) before the model loads, so a bad file fails fast.
+  // Before the model loads: the input can be read (and its format is decided), the outputs written.
+  if (a.input !== undefined && a.input !== '-') await checkReadableFile(a.input, `--input ${a.input}`);
+  if (a.output !== undefined) checkWritableFile(a.output, `--output ${a.output}`);
+  if (a.html !== undefined) checkWritableFile(a.html, `--html ${a.html}`);
   const items = a.input === undefined ? undefined : readItems(a.input, { format: a.inputFormat, columns: a.columns, tabs: a.tabs, gold: goldColumn, labels }, io.stdin);
   const first = items ? await items.next() : undefined;
   const ner = await pipeline('token-classification', {
@@ -224,38 +215,36 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     ...(a.threads !== undefined ? { intraOpNumThreads: a.threads } : {}),
     onWarning: (m) => io.err(`tokentag predict: note: ${m}\n`),
   });
-  const html = a.html !== undefined ? htmlPage(a.html, ner, a.model, a.ignoreLabels ?? ['O']) : undefined;
+  let html: HtmlPage | undefined;
+  let w: ReturnType<typeof writer> | undefined;
   try {
+    html = a.html !== undefined ? htmlPage(a.html, ner, a.model, a.ignoreLabels ?? ['O']) : undefined;
+    w = writer(io, a.output !== undefined ? new OutputFile(a.output, `--output ${a.output}`) : undefined);
     if (!items) {
       if (a.format !== 'jsonl') throw new UsageError(`--format ${a.format} needs pre-split input (--input FILE in JSONL with "tokens", CoNLL or CoNLL-U)`);
       const results = await ner.predictTexts(a.texts);
       results.forEach((r, i) => html?.item(a.texts[i]!, r));
-      const w = writer(io, a.output);
-      await w.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
-      await w.close();
-      html?.commit();
-      return 0;
-    }
-    const name = a.input === '-' ? 'standard input' : a.input!;
-    const w = writer(io, a.output);
-    // Items per batch: enough to fill a few model calls, bounded so memory stays constant.
-    const chunk = Math.max(a.batchSize * 8, 64);
-    let batch: Item[] = first && !first.done ? [first.value] : [];
-    try {
+      w.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
+    } else {
+      const name = a.input === '-' ? 'standard input' : a.input!;
+      // Items per batch: enough to fill a few model calls, bounded so memory stays constant.
+      const chunk = Math.max(a.batchSize * 8, 64);
+      let batch: Item[] = first && !first.done ? [first.value] : [];
       for await (const item of items) {
         batch.push(item);
         if (batch.length >= chunk) {
-          await w.write(await processBatch(ner, batch, a.format, name, html));
+          w.write(await processBatch(ner, batch, a.format, name, html));
           batch = [];
         }
       }
-      if (batch.length > 0) await w.write(await processBatch(ner, batch, a.format, name, html));
-    } finally {
-      await w.close();
+      if (batch.length > 0) w.write(await processBatch(ner, batch, a.format, name, html));
     }
+    // Both in place only when everything went well (a bad line 301 leaves the old files as they were).
+    w.commit();
     html?.commit();
     return 0;
   } catch (e) {
+    w?.abort();
     html?.abort();
     throw e;
   } finally {
