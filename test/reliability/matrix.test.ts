@@ -105,7 +105,7 @@ describe('data', () => {
   it('a split "file" that is a directory', async () => {
     const dir = at('ds-dir');
     fs.mkdirSync(path.join(dir, 'train.txt'), { recursive: true });
-    expectClearError(await cli('train', ...TINY, '--dataset', dir, '--output-dir', at('o-ds1')), { code: 1, mentions: [path.join(dir, 'train.txt'), 'is a directory, expected a data file'] });
+    expectClearError(await cli('train', ...TINY, '--dataset', dir, '--output-dir', at('o-ds1')), { code: 1, mentions: [path.join(dir, 'train.txt'), 'is a directory, expected a file'] });
   });
 
   it('a split file that is a broken symbolic link', async () => {
@@ -428,8 +428,59 @@ describe('predict I/O', () => {
   });
 
   it('--input that does not exist', async () => {
-    expectClearError(await cli('predict', '--model', model, '--input', at('missing.txt')), { code: 1, mentions: [at('missing.txt')] });
+    expectClearError(await cli('predict', '--model', model, '--input', at('missing.txt')), { code: 1, mentions: [`--input ${at('missing.txt')}: no such file or directory`] });
   });
+
+  it('--input that is a directory, or a FIFO', async () => {
+    expectClearError(await cli('predict', '--model', model, '--input', root), { code: 1, mentions: [`--input ${root}: is a directory`] });
+    const fifo = at('in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expectClearError(await cli('predict', '--model', model, '--input', fifo), { code: 1, mentions: [`--input ${fifo}: is not a regular file`] });
+  });
+
+  it('--input with invalid UTF-8 is refused as the data loaders refuse it (not turned into U+FFFD)', async () => {
+    const f = at('bad-input.txt');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from('Ada Lovelace\nLo'), Buffer.from([0xc3, 0x28]), Buffer.from('ndon\n')]));
+    const out = at('bad-input.jsonl');
+    expectClearError(await cli('predict', '--model', model, '--input', f, '--output', out), { code: 1, mentions: [`${f}:2: invalid UTF-8`] });
+    assert.ok(!fs.existsSync(out), 'no output');
+  });
+
+  it('--output onto a directory', async () => {
+    expectClearError(await cli('predict', '--model', model, '--output', root, 'Ada'), { code: 1, mentions: [`--output ${root}: is a directory, expected a file name`] });
+  });
+
+  it('--output is written whole or not at all: a bad line 301 leaves the old output as it was', async () => {
+    const input = at('301.jsonl');
+    fs.writeFileSync(input, `${Array(300).fill('{"text": "Ada Lovelace lived in London"}').join('\n')}\n{"text": 42}\n`);
+    const out = at('301-out.jsonl');
+    fs.writeFileSync(out, 'the previous predictions\n');
+    const before = snapshot(root);
+    expectClearError(await cli('predict', '--model', model, '--sessions', '1', '--input', input, '--output', out), { code: 1, mentions: [`${input}:301`, 'expected an object with "text"'], intact: before });
+  });
+
+  it('a disk that fills up under --output: said plainly (not ERR_STREAM_DESTROYED), nothing half-written', async (t) => {
+    const mnt = mountTmpfs(t, 'full-predict', 'size=64k');
+    if (!mnt) return;
+    try {
+      const input = at('many-texts.txt');
+      fs.writeFileSync(input, 'Ada Lovelace lived in London\n'.repeat(400));
+      const out = path.join(mnt, 'pred.jsonl');
+      expectClearError(await cli('predict', '--model', model, '--sessions', '1', '--input', input, '--output', out), { code: 1, mentions: [`--output ${out}: cannot write there: no space left on the device; nothing was written`] });
+      assert.deepEqual(fs.readdirSync(mnt), [], 'no temporary file left on the full disk');
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  for (const [flag, value, mention] of [
+    ['--threads', '100000', '--threads must be from 1 to'],
+    ['--sessions', '1000', '--sessions must be from 1 to'],
+  ] as const) {
+    it(`predict ${flag} ${value} (it used to hang)`, async () => {
+      expectClearError(await cli('predict', '--model', model, flag, value, 'Ada'), { code: 2, mentions: [mention, 'core'] });
+    });
+  }
 });
 
 // ---- signals --------------------------------------------------------------------------------
