@@ -50,6 +50,8 @@ const modelCopy = (name: string) => {
   return at(name);
 };
 const TINY = ['--model', 'bert-tiny', '--vocab-size', '120', '--batch-size', '4'];
+/** A case that hangs (writing into /proc used to) fails instead of holding the suite. */
+const CASE_TIMEOUT = 60_000;
 
 /**
  * A small tmpfs at `name` (a full disk, a read-only file system), or null — the case skipped,
@@ -84,7 +86,7 @@ after(() => {
 
 // ---- data -----------------------------------------------------------------------------------
 
-describe('data', () => {
+describe('data', { timeout: CASE_TIMEOUT }, () => {
   it('a --dataset that does not exist', async () => {
     expectClearError(await cli('train', ...TINY, '--dataset', at('nope'), '--output-dir', at('o-data1')), { code: 1, mentions: [at('nope'), 'no such file or directory'] });
   });
@@ -157,7 +159,7 @@ describe('data', () => {
 
 // ---- tokenizer ------------------------------------------------------------------------------
 
-describe('tokenizer', () => {
+describe('tokenizer', { timeout: CASE_TIMEOUT }, () => {
   it('a tokenizer.json of the wrong shape says which field is wrong', async () => {
     const dir = modelCopy('tok-shape');
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'WordPiece', vocab: ['[UNK]', 'a'] } }));
@@ -193,7 +195,7 @@ describe('tokenizer', () => {
 
 // ---- model files ----------------------------------------------------------------------------
 
-describe('model files', () => {
+describe('model files', { timeout: CASE_TIMEOUT }, () => {
   it('a config.json that is not JSON (predict)', async () => {
     const dir = modelCopy('cfg-json');
     fs.writeFileSync(path.join(dir, 'config.json'), '{"model_type": "bert",');
@@ -252,8 +254,9 @@ describe('model files', () => {
 
 // ---- CLI values -----------------------------------------------------------------------------
 
-describe('CLI values', () => {
-  const train = (...a: string[]) => cli('train', ...TINY, '--dataset', data, ...a);
+describe('CLI values', { timeout: CASE_TIMEOUT }, () => {
+  // --max-steps keeps a case short even when the code under test fails to refuse it (a later --max-steps wins).
+  const train = (...a: string[]) => cli('train', ...TINY, '--max-steps', '2', '--dataset', data, ...a);
   for (const [flag, value, mention] of [
     ['--seed', '1e30', '--seed must be from 0 to 4294967295'],
     ['--seed', '2.5', '--seed expects an integer'],
@@ -349,7 +352,7 @@ describe('CLI values', () => {
 
 // ---- training faults ------------------------------------------------------------------------
 
-describe('training faults', () => {
+describe('training faults', { timeout: CASE_TIMEOUT }, () => {
   it("labels in another order than the model's: mapped by name (learning rate 0 predicts as before)", async () => {
     const out = at('ft-order');
     const r = await cli('train', '--model', model, '--dataset', perLoc, '--max-steps', '1', '--learning-rate', '0', '--output-dir', out, '--save-strategy', 'no');
@@ -413,7 +416,7 @@ describe('training faults', () => {
 
 // ---- predict I/O ----------------------------------------------------------------------------
 
-describe('predict I/O', () => {
+describe('predict I/O', { timeout: CASE_TIMEOUT }, () => {
   it('a 40 KB text on the command line (ONNX Runtime used to segfault on long command lines)', async () => {
     const text = 'Ada Lovelace lived in London . '.repeat(1300);
     const r = await cliProcess(['predict', '--model', model, '--sessions', '1', '--aggregation', 'simple', text]);
@@ -541,7 +544,7 @@ describe('signals to the launched tokentag train', { skip: process.platform === 
 
 // ---- crash safety ---------------------------------------------------------------------------
 
-describe('crash safety of checkpoints', () => {
+describe('crash safety of checkpoints', { timeout: 180_000 }, () => {
   it('kill at random (seeded) over checkpoint writes and rotation: every checkpoint left is complete; resuming reaches the uninterrupted weights', async () => {
     const child = path.join(ROOT, 'test', 'reliability', 'fixtures', 'train-child.ts');
     const run = (out: string, resume: boolean, killAfterMs: number | null) =>
