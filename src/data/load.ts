@@ -5,7 +5,7 @@
  * goes to the Hub (hub/dataset.ts), which hands back local Parquet files.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { TokentagError } from '../errors.ts';
 import { assemble, type RawSplit } from './build.ts';
@@ -20,7 +20,7 @@ import { resolveHubDataset } from '../hub/dataset.ts';
 import type { HubOptions } from '../hub/settings.ts';
 import type { TaggedRow, TokenRow } from './row.ts';
 import { readTextFile } from './text.ts';
-import { whyMissing } from '../io/writable.ts';
+import { makeDirs, whyMissing } from '../io/writable.ts';
 import { Vocabs } from './vocab.ts';
 import { detectDataFormat, formatOfExtension, SPLIT_FILE_EXTENSIONS, type DataFormat } from './format.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -184,7 +184,7 @@ export type SaveOptions = { readonly format?: DataFormat } & ConllWriteOptions &
 
 /** Writes each split to `dir/<split>.txt` (CoNLL, default) or `dir/<split>.jsonl`; returns the files. */
 export async function saveDataset<R extends TokenRow>(dict: DatasetDict<R>, dir: string, options: SaveOptions = {}): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  makeDirs(dir);
   const files: string[] = [];
   if (options.format === 'conllu' || options.format === 'parquet') throw new TokentagError(`saveDataset writes CoNLL or JSON Lines, not ${options.format === 'conllu' ? 'CoNLL-U (its other fields are not kept)' : 'Parquet'}`);
   for (const [split, ds] of dict) {

@@ -67,6 +67,27 @@ export function whyMissing(p: string): string {
   return 'no such file or directory';
 }
 
+/**
+ * `mkdir -p`, one component at a time. Node's `mkdirSync(dir, { recursive: true })` never
+ * returns under /proc (mkdir there answers ENOENT although the parent exists, and Node retries
+ * for ever, deaf to signals): this throws that ENOENT instead.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let cur = path.resolve(dir); !fs.existsSync(cur); cur = path.dirname(cur)) {
+    missing.push(cur);
+    if (path.dirname(cur) === cur) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: dir });
+}
+
 /** The path itself, or its nearest ancestor that exists. */
 function nearestExisting(p: string): string {
   let cur = path.resolve(p);

@@ -23,7 +23,7 @@ import { type ModelConfig, configToString, defaultLabels, numLabelsOf, readConfi
 import { NormalGenerator, initParam } from './init.ts';
 import { readPytorchBin } from './pickle.ts';
 import { fsyncDir, writeFileSynced } from '../io/atomic.ts';
-import { describeFsError, fsErrorCodeOf } from '../io/writable.ts';
+import { describeFsError, fsErrorCodeOf, makeDirs } from '../io/writable.ts';
 import { CheckpointError, type LoadedTensor, SAFETENSORS_INDEX_NAME, readSafetensors, readShardedSafetensors, writeSafetensors } from './safetensors.ts';
 
 export const CONFIG_NAME = 'config.json';
@@ -352,7 +352,7 @@ export function saveTokenClassifier(dir: string, config: ModelConfig, params: Re
   const exists = fs.existsSync(target);
   if (exists && !fs.statSync(target).isDirectory()) throw new CheckpointError(dir, undefined, 'exists and is not a directory');
   const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
+  makeDirs(parent);
   // A new directory is built beside its final name and renamed once; into an existing one, files are renamed one by one.
   const tmp = exists ? path.join(target, `.tokentag-save-${process.pid}-${randomBytes(6).toString('hex')}`) : `${target}.tokentag-${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   fs.mkdirSync(tmp);

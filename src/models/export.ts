@@ -18,6 +18,7 @@ import type { Dim, Graph, Value } from '../engine/graph.ts';
 import { readOnnxInfo, type SavedModel, saveModel } from '../engine/onnx.ts';
 import { TokentagError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { makeDirs } from '../io/writable.ts';
 import { architectureFor, buildInferenceGraph } from './auto.ts';
 import { CONFIG_NAME, loadTokenClassifier, weightsFileOf } from './checkpoint.ts';
 import { readConfig } from './config.ts';
@@ -119,7 +120,7 @@ export function exportOnnx(dir: string, opts: ExportOptions = {}): ExportResult 
   const hashes: HashCache = {};
   const metadata = { [EXPORT_SOURCE_KEY]: JSON.stringify(fingerprintModel(modelDir, report.weightsFile, hashes)) };
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
   } catch (e) {
     throw new ExportError(`cannot create ${path.dirname(file)}: ${(e as Error).message}`);
   }

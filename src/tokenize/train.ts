@@ -2,10 +2,11 @@
  * Training a WordPiece vocabulary from a dataset's words (for models trained from scratch), and
  * saving a tokenizer in the Hugging Face layout.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bertNormalizer, bertPreTokenizer } from 'tokenizers';
 import { TokentagError } from '../errors.ts';
+import { makeDirs } from '../io/writable.ts';
 import { FastTokenizer, bertWordPieceTokenizer, bindingToJson, type TokenizerJson } from './tokenizer.ts';
 
 export const BERT_SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
@@ -244,7 +245,7 @@ function findBertNormalizer(n: unknown): BertNormalizerJson | undefined {
  * Returns the paths written.
  */
 export function saveTokenizerFiles(tokenizer: FastTokenizer, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const json: TokenizerJson = tokenizer.json;
   const paths: string[] = [];
   const write = (name: string, text: string): void => {

@@ -34,7 +34,7 @@ import { tensor, type TensorData } from '../engine/dtype.ts';
 import type { TrainingState } from '../engine/runtime.ts';
 import { TokentagError } from '../errors.ts';
 import { fsyncDir, writeFileSynced } from '../io/atomic.ts';
-import { describeFsError, fsErrorCodeOf } from '../io/writable.ts';
+import { describeFsError, fsErrorCodeOf, makeDirs } from '../io/writable.ts';
 import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.ts';
@@ -143,7 +143,7 @@ export function checkpointDir(outputDir: string, step: number): string {
 export function writeCheckpoint(outputDir: string, c: CheckpointContents, opts: SaveOptions = {}): string {
   const step = c.state.step;
   const target = checkpointDir(outputDir, step);
-  fs.mkdirSync(outputDir, { recursive: true });
+  makeDirs(outputDir);
   const tag = debrisTag();
   const tmp = path.join(outputDir, `.${CHECKPOINT_PREFIX}${step}.tmp-${tag}`);
   fs.mkdirSync(tmp);

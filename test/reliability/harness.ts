@@ -51,7 +51,7 @@ export async function cli(...argv: string[]): Promise<CliRun> {
 const ENTRY = path.join(ROOT, 'test', 'reliability', 'fixtures', 'cli.ts');
 
 /** `tokentag <argv>` in a child process running the sources (for what needs a process of its own). */
-export function cliProcess(argv: string[], opts: { input?: string; stdoutTo?: 'pipe' | 'closed'; uid?: number } = {}): Promise<CliRun> {
+export function cliProcess(argv: string[], opts: { input?: string; stdoutTo?: 'pipe' | 'closed'; uid?: number; killAfterMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const ids = opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {};
     const p = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], ...ids });
@@ -62,8 +62,13 @@ export function cliProcess(argv: string[], opts: { input?: string; stdoutTo?: 'p
       if (opts.stdoutTo === 'closed') p.stdout.destroy(); // the reader goes away, as `| head -c 1` does
     });
     p.stderr.on('data', (d) => (err += d));
+    // A hang (a loop deaf to signals) is killed and counted as a crash.
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
     p.on('error', reject);
-    p.on('exit', (code, signal) => setImmediate(() => resolve({ code, out, err, signal })));
+    p.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      setImmediate(() => resolve({ code, out, err, signal }));
+    });
     p.stdin.on('error', () => {});
     p.stdin.end(opts.input ?? '');
   });

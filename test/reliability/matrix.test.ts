@@ -295,6 +295,11 @@ describe('CLI values', { timeout: CASE_TIMEOUT }, () => {
     expectClearError(await train('--output-dir', '/proc/tokentag-run'), { code: 1, mentions: ['--output-dir /proc/tokentag-run', 'cannot write there'] });
   });
 
+  it('export onnx --output in /proc (Node\'s recursive mkdir used to loop for ever there)', async () => {
+    const r = await cliProcess(['export', 'onnx', '--model', model, '--output', '/proc/tokentag-x/model.onnx'], { killAfterMs: 30_000 });
+    expectClearError(r, { code: 1, mentions: ['cannot create /proc/tokentag-x'] });
+  });
+
   it('--output-dir on a read-only file system', async (t) => {
     const mnt = mountTmpfs(t, 'ro', 'ro,size=64k');
     if (!mnt) return;
