@@ -156,7 +156,7 @@ function argsFromJson(file: string): { argv: string[]; labels: Map<string, strin
 /** `--resume-from-checkpoint` may stand alone (the newest checkpoint): give it an empty value. */
 function standaloneResume(argv: readonly string[]): string[] {
   return argv.map((a, i) =>
-    dashed(a) === '--resume-from-checkpoint' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) ? '--resume-from-checkpoint=' : a,
+    dashed(a) === '--resume-from-checkpoint' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) ? `${a}=` : a,
   );
 }
 
