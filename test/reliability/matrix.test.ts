@@ -343,6 +343,16 @@ describe('CLI values', { timeout: CASE_TIMEOUT }, () => {
     });
   });
 
+  it("Hugging Face's spellings: --overwrite_output_dir trains into a used directory (other files kept); --resume_from_checkpoint is named as typed", async () => {
+    const dir = at('used-hf');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
+    const r = await train('--max-steps', '1', '--eval-strategy', 'no', '--save-strategy', 'no', '--output_dir', dir, '--overwrite_output_dir');
+    assert.equal(r.code, 0, r.err);
+    expectCorrect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8') === 'mine\n' && fs.existsSync(path.join(dir, 'model.safetensors')), 'the model was saved beside the untouched notes.txt');
+    expectClearError(await train('--output_dir', at('o-none-hf'), '--resume_from_checkpoint'), { code: 1, mentions: ['--resume_from_checkpoint: no complete checkpoint'] });
+  });
+
   it('--resume-from-checkpoint where there is none', async () => {
     expectClearError(await train('--output-dir', at('o-none'), '--resume-from-checkpoint'), { code: 1, mentions: ['--resume-from-checkpoint', 'no complete checkpoint'] });
   });
@@ -431,7 +441,7 @@ describe('predict I/O', { timeout: CASE_TIMEOUT }, () => {
   it('a reader that goes away (| head): a quiet exit 141, no EPIPE stack trace', async () => {
     const input = at('many.txt');
     fs.writeFileSync(input, 'Ada Lovelace lived in London\n'.repeat(3000));
-    const r = await cliProcess(['predict', '--model', model, '--sessions', '1', '--input', input], { stdoutTo: 'closed' });
+    const r = await cliProcess(['predict', '--model', model, '--sessions', '1', '--input', input, '--input-format', 'text'], { stdoutTo: 'closed' });
     expectCorrect(r.code === 141 && r.err === '', `exit ${r.code ?? r.signal}: ${r.err.slice(0, 300)}`);
   });
 
@@ -474,7 +484,7 @@ describe('predict I/O', { timeout: CASE_TIMEOUT }, () => {
       const input = at('many-texts.txt');
       fs.writeFileSync(input, 'Ada Lovelace lived in London\n'.repeat(400));
       const out = path.join(mnt, 'pred.jsonl');
-      expectClearError(await cli('predict', '--model', model, '--sessions', '1', '--input', input, '--output', out), { code: 1, mentions: [`--output ${out}: cannot write there: no space left on the device; nothing was written`] });
+      expectClearError(await cli('predict', '--model', model, '--sessions', '1', '--input', input, '--input-format', 'text', '--output', out), { code: 1, mentions: [`--output ${out}: cannot write there: no space left on the device; nothing was written`] });
       assert.deepEqual(fs.readdirSync(mnt), [], 'no temporary file left on the full disk');
     } finally {
       execFileSync('umount', [mnt]);
