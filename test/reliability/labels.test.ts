@@ -53,17 +53,19 @@ describe('labels mapped by name', () => {
   });
 
   it('evaluate: a dataset listing the labels in another order scores like one in the model order', async () => {
-    const sorted = path.join(root, 'eval-sorted.txt');
-    fs.writeFileSync(sorted, CONLL);
-    const a = await runCli('evaluate', '--model', model, '--dataset', sorted, '--split', 'train', '--json');
-    assert.equal(a.code, 0, a.err);
-    // JSONL with the label names given in the model's order by the features of the first row.
-    const jsonl = path.join(root, 'eval-model-order.jsonl');
+    // The same sentences twice: as JSON Lines with integer ids over the labels sorted
+    // (O, B-LOC, I-LOC, B-PER, I-PER), and over the model's order (O, B-PER, I-PER, B-LOC, I-LOC).
     const sentences = CONLL.trim().split('\n\n').map((s) => s.split('\n').map((l) => l.split(' ')));
-    fs.writeFileSync(jsonl, sentences.map((s) => JSON.stringify({ tokens: s.map((w) => w[0]), ner_tags: s.map((w) => w[1]) })).join('\n') + '\n');
-    const b = await runCli('evaluate', '--model', model, '--dataset', jsonl, '--split', 'train', '--json');
-    assert.equal(b.code, 0, b.err);
-    assert.deepEqual(JSON.parse(a.out), JSON.parse(b.out));
+    const score = async (name: string, order: string[]) => {
+      const file = path.join(root, name);
+      fs.writeFileSync(file, sentences.map((s) => JSON.stringify({ tokens: s.map((w) => w[0]), ner_tags: s.map((w) => order.indexOf(w[1]!)) })).join('\n') + '\n');
+      const r = await runCli('evaluate', '--model', model, '--dataset', file, '--labels', order.join(','), '--split', 'train', '--json');
+      assert.equal(r.code, 0, r.err);
+      return JSON.parse(r.out);
+    };
+    const sorted = await score('eval-sorted.jsonl', ['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER']);
+    const modelOrder = await score('eval-model-order.jsonl', ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC']);
+    assert.deepEqual(sorted, modelOrder);
   });
 
   it('another label set: labels the model knows keep their head rows, new ones get fresh rows', async () => {
