@@ -41,10 +41,53 @@ test('map row by row keeps features of kept columns and takes new ones', () => {
   assert.equal(lengths.get(4).n, 5);
   assert.deepEqual(Object.keys(lengths.features), ['id', 'tokens', 'ner_tags', 'n']);
   assert.equal(lengths.labels('ner_tags'), ner);
-  const dropped = ds.map(({ id, tokens }) => ({ id, tokens }));
+  // As in Hugging Face, what the function returns is merged into the row: columns it leaves out are kept…
+  const kept = ds.map(({ tokens }) => ({ tokens: tokens.map((t) => t.toUpperCase()) }));
+  assert.deepEqual(kept.get(1), { id: '1', tokens: ['W0', 'W1'], ner_tags: [1, 0] });
+  assert.equal(kept.labels('ner_tags'), ner);
+  // …unless remove_columns drops them.
+  const dropped = ds.map(({ id, tokens }) => ({ id, tokens }), { remove_columns: ['ner_tags'] });
   assert.deepEqual(Object.keys(dropped.features), ['id', 'tokens']);
+  assert.deepEqual(Object.keys(dropped.get(0)), ['id', 'tokens']);
   assert.ok(Object.isFrozen(dropped.get(0)));
   assert.equal(make().get(2).id, '2', 'the source is unchanged');
+  assert.throws(
+    () => ds.map((r) => r, { remove_columns: ['ner_tag'] }),
+    (e: unknown) => e instanceof TokentagError && /remove_columns: 'ner_tag' is not a column of the dataset \(its columns: one of 'id', 'tokens', 'ner_tags'\)/.test(e.message),
+  );
+});
+
+test('batched map with remove_columns (the course cell), async functions, and a changed row count', async () => {
+  const ds = make();
+  // raw_datasets.map(tokenize_and_align_labels, batched=True, remove_columns=raw_datasets["train"].column_names)
+  const encoded = await ds.map(
+    async (batch) => {
+      await Promise.resolve();
+      return { input_ids: batch.tokens.map((ws) => ws.map((w) => Number(w.slice(1)))), labels: batch.ner_tags, word_ids: () => 'a method, not a column' };
+    },
+    { batched: true, batchSize: 3, remove_columns: ds.columnNames },
+  );
+  assert.deepEqual(encoded.columnNames, ['input_ids', 'labels']);
+  assert.deepEqual(encoded.get(2), { input_ids: [0, 1, 2], labels: [1, 0, 0] });
+  assert.deepEqual(Object.keys(encoded.features), [], 'the tag column was removed; new columns have no declared type');
+  // Without remove_columns, the input's columns stay beside the new ones.
+  const withN = ds.map((batch) => ({ n: batch.tokens.map((t) => t.length) }), { batched: true });
+  assert.deepEqual(withN.get(3), { id: '3', tokens: ['w0', 'w1', 'w2', 'w3'], ner_tags: [1, 0, 0, 0], n: 4 });
+  // A batch that changes the row count cannot keep input columns it does not return.
+  assert.throws(
+    () => ds.map((batch) => ({ n: [...batch.id, 'extra'].map(() => 1) }), { batched: true, batchSize: 4 }),
+    (e: unknown) => e instanceof TokentagError && /rows 0\.\.3 gave 5 rows for 4, so the input columns 'id', 'tokens', 'ner_tags' cannot be kept/.test(e.message),
+  );
+  const asyncRows = await ds.map(async (r) => ({ n: r.tokens.length }));
+  assert.equal(asyncRows.get(9).n, 10);
+});
+
+test('features of a tag column read as in Python: features["ner_tags"].feature.names; splits by name', () => {
+  const dict = new DatasetDict({ train: make(), validation: make().select([1]) });
+  const ner_feature = dict.train.features['ner_tags'];
+  assert.deepEqual(ner_feature.feature.names, ['O', 'B-PER', 'I-PER']);
+  assert.equal(dict['validation'].length, 1);
+  assert.throws(() => dict.test, (e: unknown) => e instanceof TokentagError && /no split 'test' \(splits: train, validation\)/.test(e.message));
 });
 
 test('batched map gets column-oriented batches of batchSize and may change the row count', () => {
