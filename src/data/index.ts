@@ -36,6 +36,7 @@ export { DATA_FORMATS, INPUT_FORMATS, detectDataFormat, detectInputFormat, forma
 export {
   loadConll,
   loadDataset,
+  load_dataset,
   loadJsonl,
   resolveSource,
   saveDataset,

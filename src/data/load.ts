@@ -195,3 +195,9 @@ export async function saveDataset<R extends TokenRow>(dict: DatasetDict<R>, dir:
   }
   return files;
 }
+
+/**
+ * `datasets.load_dataset`, spelled as in Python (the course's `load_dataset("conll2003")`):
+ * {@link loadDataset} — a Hub dataset id, a file, or a directory of split files.
+ */
+export const load_dataset: typeof loadDataset = loadDataset;

@@ -7,3 +7,4 @@ export * from './layers.ts';
 export * from './optim.ts';
 export * from './adamw.ts';
 export * from './runtime.ts';
+export * from './tensor.ts';

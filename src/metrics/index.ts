@@ -38,7 +38,18 @@ export {
   type ReportOptions,
   type ReportRow,
 } from './report.ts';
-export { seqevalCompute, seqevalTypes, type SeqevalOverall, type SeqevalResult, type SeqevalTypeScores } from './evaluate.ts';
+export {
+  evaluate,
+  Seqeval,
+  seqevalCompute,
+  seqevalTypes,
+  type MetricName,
+  type SeqevalBatch,
+  type SeqevalComputeOptions,
+  type SeqevalOverall,
+  type SeqevalResult,
+  type SeqevalTypeScores,
+} from './evaluate.ts';
 export { getEntities, type Chunk } from './conlleval.ts';
 export { autoDetectScheme, getStrictEntities, type StrictEntity } from './scheme.ts';
 export { numpyMean, numpySum, numpyWeightedAverage } from './numpy.ts';
