@@ -16,7 +16,7 @@ export type Batch<Row> = { [K in keyof Row]: Row[K][] };
  * array (methods and other values are not columns, so a tokenizer's `BatchEncoding`, with its
  * `word_ids()`, can be returned as it is, as in Python).
  */
-export type RowOf<B> = { readonly [K in keyof B as B[K] extends readonly unknown[] ? K : never]: B[K] extends readonly (infer T)[] ? T : never };
+export type RowOf<B> = { readonly [K in keyof B as NonNullable<B[K]> extends readonly unknown[] ? K : never]-?: NonNullable<B[K]> extends readonly (infer T)[] ? T : never };
 
 /**
  * The column types of a dataset of `Row`s. For token-classification rows (`id`, `tokens`, tag

@@ -45,9 +45,10 @@ export interface Encoding {
 export interface EncodeWordsOptions {
   /**
    * Maximum tokens per encoding, special tokens included. Defaults to the tokenizer's
-   * `model_max_length` when known, otherwise no limit. A longer sentence is split into windows.
+   * `model_max_length` when known, otherwise no limit; `null`: no limit whatever the tokenizer
+   * says. A longer sentence is split into windows.
    */
-  maxLength?: number;
+  maxLength?: number | null;
   /**
    * Overlap between consecutive windows, in **tokens** (as HF's `stride`): the next window
    * starts at the earliest word such that the words it shares with the previous window have at
@@ -84,7 +85,7 @@ export async function encodeWords(
   }
   const pieces = await tokenizer.encodeWordPieces(flat);
 
-  const maxLength = options.maxLength ?? tokenizer.modelMaxLength;
+  const maxLength = options.maxLength === null ? undefined : (options.maxLength ?? tokenizer.modelMaxLength);
   const nSpecial = tokenizer.numSpecialTokens;
   let room = Infinity;
   let stride = 0;

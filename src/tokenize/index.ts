@@ -26,7 +26,9 @@ export { IGNORE_INDEX, alignLabels, type AlignOptions } from './align.ts';
 export {
   BERT_SPECIAL_TOKENS,
   saveTokenizerFiles,
+  tokenizerFiles,
   trainWordPiece,
   type TrainWordPieceOptions,
 } from './train.ts';
 export { fastDecoder, wordPieceDecoder, type TokensDecoder } from './decode.ts';
+export { AutoTokenizer, BatchEncoding, PreTrainedTokenizer, type TokenizerCallOptions } from './auto.ts';

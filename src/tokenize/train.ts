@@ -2,7 +2,8 @@
  * Training a WordPiece vocabulary from a dataset's words (for models trained from scratch), and
  * saving a tokenizer in the Hugging Face layout.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bertNormalizer, bertPreTokenizer } from 'tokenizers';
 import { TokentagError } from '../errors.ts';
@@ -295,4 +296,19 @@ export function saveTokenizerFiles(tokenizer: FastTokenizer, dir: string): strin
     write('vocab.txt', byId.map((t) => t ?? '').join('\n') + '\n');
   }
   return paths;
+}
+
+/**
+ * The tokenizer's files in the Hugging Face layout (`tokenizer.json`, `tokenizer_config.json`,
+ * `special_tokens_map.json`, `vocab.txt` for WordPiece), as `name → text`: what checkpoints and
+ * saved models carry, written by the caller (atomically).
+ */
+export function tokenizerFiles(tokenizer: FastTokenizer): Map<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokentag-tok-'));
+  try {
+    saveTokenizerFiles(tokenizer, dir);
+    return new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
