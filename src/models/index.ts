@@ -16,3 +16,4 @@ export {
 } from './safetensors.ts';
 export { readPytorchBin, type PytorchBin } from './pickle.ts';
 export { checkExport, EXPORT_SOURCE_KEY, exportOnnx, exportGraph, ExportError, fingerprintModel, type ExportCheck, type ExportOptions, type ExportResult, type ExportSource, type ExportedTensorInfo } from './export.ts';
+export { AutoModelForTokenClassification, labelNamesFromOptions, PreTrainedModel, type FromPretrainedOptions, type LabelOptions, type ModelInputs, type SessionSettings, type TokenClassifierOutput } from './auto-model.ts';

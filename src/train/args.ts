@@ -69,6 +69,12 @@ export interface TrainingArguments {
    * 1 to 100+ tokens, it cuts padding several-fold at no cost in F1 (docs/trainer.md).
    */
   readonly groupByLength: boolean;
+  /** Upload the final model to the Hugging Face Hub when training ends (Hugging Face's `hub_strategy` "end"; needs a write token). Default false. */
+  readonly pushToHub: boolean;
+  /** The Hub repository (`user/name`, or `name` in the token's namespace); default null: the output directory's name. */
+  readonly hubModelId: string | null;
+  /** Create the Hub repository private. Default false. */
+  readonly hubPrivateRepo: boolean;
   /**
    * Train from scratch into an `outputDir` that holds checkpoints of an earlier run, removing
    * them first (Hugging Face's `overwrite_output_dir`). Default false: such a directory is
@@ -125,6 +131,9 @@ export const TRAINING_ARGUMENT_DEFAULTS: Omit<TrainingArguments, 'outputDir'> = 
   threads: null,
   groupByLength: true,
   overwriteOutputDir: false,
+  pushToHub: false,
+  hubModelId: null,
+  hubPrivateRepo: false,
 });
 
 const KEYS = new Set<string>(['outputDir', ...Object.keys(TRAINING_ARGUMENT_DEFAULTS)]);
@@ -196,7 +205,8 @@ export function trainingArguments(init: TrainingArgumentsInit, names?: OptionNam
   if (!SCHEDULERS.includes(a.lrSchedulerType)) fail(`${n('lrSchedulerType')} must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(a.lrSchedulerType)}`);
   if (!STRATEGIES.includes(a.evalStrategy)) fail(`${n('evalStrategy')} must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(a.evalStrategy)}`);
   if (!STRATEGIES.includes(a.saveStrategy)) fail(`${n('saveStrategy')} must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(a.saveStrategy)}`);
-  for (const k of ['loadBestModelAtEnd', 'groupByLength', 'overwriteOutputDir'] as const) if (typeof a[k] !== 'boolean') fail(`${n(k)} must be true or false`);
+  for (const k of ['loadBestModelAtEnd', 'groupByLength', 'overwriteOutputDir', 'pushToHub', 'hubPrivateRepo'] as const) if (typeof a[k] !== 'boolean') fail(`${n(k)} must be true or false`);
+  if (a.hubModelId !== null && (typeof a.hubModelId !== 'string' || a.hubModelId === '')) fail(`${n('hubModelId')} must be a repository id or null`);
   if (a.greaterIsBetter !== null && typeof a.greaterIsBetter !== 'boolean') fail(`${n('greaterIsBetter')} must be true, false or null`);
   if (a.metricForBestModel !== null && (typeof a.metricForBestModel !== 'string' || a.metricForBestModel === '')) fail(`${n('metricForBestModel')} must be a metric name or null`);
 

@@ -22,8 +22,12 @@ export interface EncodedFeature {
 }
 
 export interface CollateOptions {
-  /** `'longest'` (default): to the longest feature of the batch. `'max_length'`: to `maxLength`. */
-  readonly padding?: 'longest' | 'max_length';
+  /**
+   * `'longest'` (default): to the longest feature of the batch. `'max_length'`: to `maxLength`.
+   * `'do_not_pad'` (a collator made with `padding: false`): every feature of a batch must then
+   * have the same length.
+   */
+  readonly padding?: 'longest' | 'max_length' | 'do_not_pad';
   /** Required with `padding: 'max_length'`; not allowed with `'longest'`. */
   readonly maxLength?: number;
   /** Round the padded length up to a multiple of this (8 for tensor cores, as `run_ner.py` does with fp16). */
@@ -118,11 +122,12 @@ export function paddedLength(longest: number, options: CollateOptions = {}): num
       throw new TokentagError(`a feature has ${longest} tokens, more than maxLength ${options.maxLength}; truncate when encoding`);
     }
     length = options.maxLength;
-  } else if (padding === 'longest') {
+  } else if (padding === 'longest' || padding === 'do_not_pad') {
     if (options.maxLength !== undefined) throw new TokentagError("maxLength only applies with padding: 'max_length'");
+    if (padding === 'do_not_pad' && options.padToMultipleOf !== undefined) throw new TokentagError("padToMultipleOf needs padding ('longest' or 'max_length')");
     length = longest;
   } else {
-    throw new TokentagError(`padding must be 'longest' or 'max_length', got ${JSON.stringify(padding)}`);
+    throw new TokentagError(`padding must be 'longest', 'max_length' or 'do_not_pad', got ${JSON.stringify(padding)}`);
   }
   const m = options.padToMultipleOf;
   checkInt('padToMultipleOf', m, 1);
@@ -160,6 +165,15 @@ export function collate(features: readonly EncodedFeature[], options: CollateOpt
     if (hasLabels && f.labels!.length !== n) mismatch(i, 'labels', f.labels!.length, n);
   }
   const width = paddedLength(longest, options);
+  if (options.padding === 'do_not_pad') {
+    const i = features.findIndex((f) => f.inputIds.length !== longest);
+    if (i >= 0) {
+      throw new TokentagError(
+        `cannot stack features of different lengths without padding: feature ${i} has ${features[i].inputIds.length} tokens, the longest ${longest}; ` +
+          'pad them (a DataCollatorForTokenClassification pads unless made with padding: false)',
+      );
+    }
+  }
   const rows = features.length;
   const ids = new Int64Matrix(rows, width, padTokenId);
   const mask = new Int64Matrix(rows, width, 0);

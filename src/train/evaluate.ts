@@ -7,6 +7,7 @@
  */
 import type { TensorData } from '../engine/dtype.ts';
 import type { TrainingSession } from '../engine/runtime.ts';
+import { Tensor } from '../engine/tensor.ts';
 import { TokentagError } from '../errors.ts';
 import { seqevalCompute, type SeqevalResult } from '../metrics/evaluate.ts';
 import type { EntityOptions } from '../metrics/types.ts';
@@ -153,6 +154,64 @@ export async function evaluateModel(
     references,
     runtime: (performance.now() - start) / 1000,
     samples: evalFeatures.length,
+    steps,
+  };
+}
+
+/** The model's token-level outputs over an evaluation set, as Hugging Face's evaluation loop gathers them. */
+export interface TokenEvaluation {
+  /** `eval_loss`: each batch's mean token loss weighted by its number of sequences. */
+  readonly loss: number;
+  /** `[examples, longest, num_labels]`, in dataset order; positions past an example's batch width hold -100. */
+  readonly logits: Tensor<'float32', 3>;
+  /** `[examples, longest]`: the label ids, -100 where ignored or padded. */
+  readonly labels: Tensor<'int64', 2>;
+  readonly runtime: number;
+  readonly samples: number;
+  readonly steps: number;
+}
+
+/**
+ * Runs the model (dropout off) over labelled features in order and gathers the logits and labels
+ * of every example, padded to a common length with -100 (Hugging Face's `nested_concat`), for a
+ * `compute_metrics` function. Every feature must have labels.
+ */
+export async function evaluateTokens(session: TrainingSession, features: readonly EncodedFeature[], opts: EvaluateOptions = {}): Promise<TokenEvaluation> {
+  const start = performance.now();
+  const { batchSize = 8, metric: _metric, ...collateOptions } = opts;
+  features.forEach((f, i) => {
+    if (!f.labels) throw new TokentagError(`evaluation example ${i} has no labels; compute_metrics needs them (the eval_dataset's labels column)`);
+  });
+  const parts: { indices: readonly number[]; width: number; logits: Float32Array; labels: BigInt64Array }[] = [];
+  let numLabels = 0;
+  let longest = 0;
+  let lossSum = 0;
+  let steps = 0;
+  for (const batch of batches(features, { ...collateOptions, batchSize, shuffle: false })) {
+    const { loss, outputs } = await session.evaluate({ ...batch.tensors }, { outputs: ['loss', 'logits'] });
+    steps++;
+    lossSum += loss! * batch.indices.length;
+    const logits = outputs.logits as TensorData<'float32'>;
+    const [, width, nl] = logits.dims;
+    numLabels = nl;
+    longest = Math.max(longest, width);
+    parts.push({ indices: batch.indices, width, logits: Float32Array.from(logits.data as Float32Array), labels: batch.tensors.labels!.data });
+  }
+  const n = features.length;
+  const logits = new Float32Array(n * longest * numLabels).fill(-100);
+  const labels = new BigInt64Array(n * longest).fill(-100n);
+  for (const p of parts) {
+    p.indices.forEach((fi, row) => {
+      logits.set(p.logits.subarray(row * p.width * numLabels, (row + 1) * p.width * numLabels), fi * longest * numLabels);
+      labels.set(p.labels.subarray(row * p.width, (row + 1) * p.width), fi * longest);
+    });
+  }
+  return {
+    loss: n > 0 ? lossSum / n : NaN,
+    logits: new Tensor<'float32', 3>({ dtype: 'float32', dims: [n, longest, numLabels], data: logits }),
+    labels: new Tensor<'int64', 2>({ dtype: 'int64', dims: [n, longest], data: labels }),
+    runtime: (performance.now() - start) / 1000,
+    samples: n,
     steps,
   };
 }

@@ -21,9 +21,9 @@ export {
   TrainingArgumentsError,
   TRAINING_ARGUMENT_DEFAULTS,
   type IntervalStrategy,
-  type TrainingArguments,
   type TrainingArgumentsInit,
 } from './args.ts';
+export { TrainingArguments, type SnakeCase, type TrainingArgumentsOptions, type TrainingArgumentsSnake } from './training-arguments.ts';
 export {
   constantLambda,
   constantWithWarmupLambda,
@@ -36,7 +36,17 @@ export {
   type ScheduleOptions,
   type SchedulerType,
 } from './schedule.ts';
-export { checkEvalFeatures, evaluateModel, type EvalFeature, type EvaluateOptions, type EvaluationResult } from './evaluate.ts';
+export { checkEvalFeatures, evaluateModel, evaluateTokens, type EvalFeature, type EvaluateOptions, type EvaluationResult, type TokenEvaluation } from './evaluate.ts';
+export {
+  DataCollatorForTokenClassification,
+  featureOfRow,
+  type DataCollatorForTokenClassificationOptions,
+  type TokenClassificationBatch,
+  type TokenClassificationRow,
+} from './collator.ts';
+export { DataLoader, type DataLoaderOptions, type RowSource } from './data-loader.ts';
+export { AdamW, get_scheduler, LRScheduler, type AdamWOptions, type ModelParameters, type OptimizerStepOutput, type SchedulerOptions } from './optimizer.ts';
+export { Accelerator, type AcceleratorOptions } from './accelerator.ts';
 export {
   checkpointDir,
   latestCheckpoint,
@@ -51,10 +61,12 @@ export {
   type SchedulerJson,
   type TrainerStateJson,
 } from './checkpoint.ts';
-export { formatDuration, ProgressBar, type ProgressInfo, type ProgressOptions, type ProgressStream } from './progress.ts';
+export { formatDuration, ProgressBar, tqdm, Tqdm, type ProgressInfo, type ProgressOptions, type ProgressStream } from './progress.ts';
 export {
   Trainer,
   TrainingStoppedError,
+  type ComputeMetrics,
+  type EvalPrediction,
   type TrainerModel,
   type TrainerOptions,
   type TrainMetrics,

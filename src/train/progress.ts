@@ -164,3 +164,46 @@ export class ProgressBar {
     this.#lineShown = true;
   }
 }
+
+/** `tqdm(total)`'s bar: `update(n)`, `set_postfix({ loss })`, `close()`. */
+export class Tqdm {
+  readonly total: number;
+  /** Steps done. */
+  n = 0;
+  readonly #bar: ProgressBar | null;
+
+  constructor(total: number, options: { readonly desc?: string; readonly file?: ProgressStream; readonly disable?: boolean } = {}) {
+    this.total = total;
+    this.#bar = options.disable ? null : new ProgressBar(options.file ?? process.stderr, options.desc ? { label: options.desc } : {});
+    this.#bar?.start(total, 0);
+  }
+
+  /** Adds `n` steps (default 1). */
+  update(n = 1): void {
+    this.n += n;
+    this.#bar?.update(this.n);
+  }
+
+  /** Shows the running loss beside the counts. */
+  set_postfix(values: { readonly loss?: number }): void {
+    this.#bar?.update(this.n, values.loss !== undefined ? { loss: values.loss } : {});
+  }
+
+  /** Prints a line without breaking the bar (tqdm's `write`). */
+  write(text: string): void {
+    this.#bar?.log(text);
+  }
+
+  /** Ends the bar. */
+  close(): void {
+    this.#bar?.finish();
+  }
+}
+
+/**
+ * `tqdm(range(num_training_steps))` → `tqdm(num_training_steps)`: a progress bar on stderr (a
+ * rewritten line on a terminal, a line every tenth of the run elsewhere).
+ */
+export function tqdm(total: number | { readonly length: number }, options: { readonly desc?: string; readonly file?: ProgressStream; readonly disable?: boolean } = {}): Tqdm {
+  return new Tqdm(typeof total === 'number' ? total : total.length, options);
+}

@@ -10,6 +10,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorData } from '../engine/dtype.ts';
+import { Tensor } from '../engine/tensor.ts';
+import { renderModelCard, type ModelCardData } from '../hub/card.ts';
+import { pushToHub, type PushResult } from '../hub/push.ts';
+import { PreTrainedModel } from '../models/auto-model.ts';
+import { maxSequenceLength } from '../models/config.ts';
+import type { PreTrainedTokenizer } from '../tokenize/auto.ts';
+import { tokenizerFiles } from '../tokenize/train.ts';
 import type { ModelFn } from '../engine/optim.ts';
 import { type ExecutionProvider, type TensorBatch, TrainingDivergedError, TrainingSession } from '../engine/runtime.ts';
 import { TokentagError } from '../errors.ts';
@@ -35,7 +42,9 @@ import {
   TrainerCheckpointError,
   writeCheckpoint,
 } from './checkpoint.ts';
-import { type EvalFeature, type EvaluationResult, checkEvalFeatures, evaluateModel } from './evaluate.ts';
+import { DataCollatorForTokenClassification, featureOfRow, type TokenClassificationRow } from './collator.ts';
+import type { RowSource } from './data-loader.ts';
+import { type EvalFeature, type EvaluationResult, checkEvalFeatures, evaluateModel, evaluateTokens } from './evaluate.ts';
 import { ProgressBar, type ProgressStream } from './progress.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { LrSchedule, warmupStepsFor } from './schedule.ts';
@@ -51,12 +60,37 @@ export interface TrainerModel {
   readonly modelFn?: ModelFn;
 }
 
+/**
+ * What `compute_metrics` gets (Python's `EvalPrediction`): `[logits, labels]` — or
+ * `.predictions` / `.label_ids` — for the whole evaluation set, in its order, padded to one
+ * length with -100: logits `[examples, tokens, num_labels]`, label ids `[examples, tokens]`.
+ */
+export type EvalPrediction = readonly [logits: Tensor<'float32', 3>, labels: Tensor<'int64', 2>] & {
+  readonly predictions: Tensor<'float32', 3>;
+  readonly label_ids: Tensor<'int64', 2>;
+};
+
+/** `compute_metrics(eval_pred)`: metric name → value; logged with the `eval_` prefix (`f1` → `eval_f1`). */
+export type ComputeMetrics = (eval_pred: EvalPrediction) => Readonly<Record<string, number>>;
+
 export interface TrainerOptions {
-  readonly model: TrainerModel;
+  /** The model: `{ config, params }`, or what `AutoModelForTokenClassification.from_pretrained` returns (then trained in place). */
+  readonly model: TrainerModel | PreTrainedModel;
+  /** `new TrainingArguments(…)`, or the fields as an object. */
   readonly args: TrainingArguments | TrainingArgumentsInit;
-  /** Encoded training features with token labels (-100 where ignored). */
-  readonly trainFeatures: readonly EncodedFeature[];
-  /** Evaluation features with word-level alignment; required when evaluating. */
+  /** A tokenized dataset (or array of rows) with `input_ids` and `labels` (-100 where ignored), as the course's `map` makes it. */
+  readonly train_dataset?: RowSource<TokenClassificationRow>;
+  /** The evaluation set, tokenized as `train_dataset`; scored by `compute_metrics` (and `eval_loss`). */
+  readonly eval_dataset?: RowSource<TokenClassificationRow>;
+  /** Pads the batches: a `DataCollatorForTokenClassification` (labels padded with -100). Default: one made from `processing_class`. */
+  readonly data_collator?: DataCollatorForTokenClassification;
+  /** The tokenizer: saved with every checkpoint and the model; its pad id pads the batches. */
+  readonly processing_class?: PreTrainedTokenizer;
+  /** Turns the evaluation set's logits and labels into metrics (the course drops -100 and calls seqeval). */
+  readonly compute_metrics?: ComputeMetrics;
+  /** Encoded training features with token labels (-100 where ignored): the alternative to `train_dataset`. */
+  readonly trainFeatures?: readonly EncodedFeature[];
+  /** Evaluation features with word-level alignment, scored word by word with seqeval: the alternative to `eval_dataset`. */
   readonly evalFeatures?: readonly EvalFeature[];
   /** Default: the config's `id2label`. */
   readonly labelNames?: readonly string[];
@@ -137,7 +171,42 @@ function formatRecord(r: LogRecord): string {
     .join(', ')}}`;
 }
 
-const TABLE_COLUMNS = ['Training Loss', 'Validation Loss', 'Precision', 'Recall', 'F1', 'Accuracy'];
+/** Metrics that are not table columns (Hugging Face's notebook table leaves them out too). */
+const NOT_COLUMNS = new Set(['eval_loss', 'eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second', 'epoch', 'step']);
+
+/** `eval_overall_f1` → `Overall F1`, as Hugging Face titles a metric's column. */
+const columnTitle = (key: string) =>
+  key
+    .split('_')
+    .slice(1)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join(' ');
+
+/** One evaluation's numbers before they become `eval_*` metrics. */
+interface EvalScores {
+  readonly loss: number;
+  readonly scores: Record<string, number>;
+  readonly runtime: number;
+  readonly samples: number;
+  readonly steps: number;
+}
+
+/** Rows of a tokenized dataset as engine features, checked; `what` names the dataset in messages. */
+function featuresOfRows(rows: RowSource<TokenClassificationRow>, what: string): EncodedFeature[] {
+  if (!rows || typeof rows.length !== 'number') throw new TokentagError(`${what} must be a tokenized dataset (or an array of rows)`);
+  const out: EncodedFeature[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = Array.isArray(rows) ? (rows as readonly TokenClassificationRow[])[i] : (rows as { get(i: number): TokenClassificationRow }).get(i);
+    const f = featureOfRow(row, `${what} row ${i}`);
+    if (!Array.isArray(f.labels)) throw new TokentagError(`${what} row ${i} has no labels column; align the labels to the tokens first (align_labels_with_tokens, -100 where ignored)`);
+    out.push(f);
+  }
+  return out;
+}
+
+function evalPrediction(logits: Tensor<'float32', 3>, labels: Tensor<'int64', 2>): EvalPrediction {
+  return Object.freeze(Object.assign([logits, labels] as const, { predictions: logits, label_ids: labels })) as EvalPrediction;
+}
 
 export class Trainer {
   readonly args: TrainingArguments;
@@ -158,6 +227,13 @@ export class Trainer {
   readonly #opts: TrainerOptions;
   readonly #modelFn: ModelFn;
   readonly #collate: CollateOptions;
+  readonly #train: readonly EncodedFeature[];
+  /** The eval_dataset's features (token-level, for compute_metrics); undefined with word-level evalFeatures. */
+  readonly #evalTokens: readonly EncodedFeature[] | undefined;
+  readonly #tokenizerFiles: SaveOptions['tokenizerFiles'];
+  readonly #pretrained: PreTrainedModel | undefined;
+  /** The metric keys of the table's columns, from the first evaluation. */
+  #columns: string[] | undefined;
   readonly #out: ProgressStream | null;
   #session: Promise<TrainingSession> | null = null;
   #bar: ProgressBar | null = null;
@@ -184,23 +260,54 @@ export class Trainer {
     if (this.labelNames.length !== config.id2label.length) {
       throw new TokentagError(`${this.labelNames.length} label names were given but the model has ${config.id2label.length} labels`);
     }
-    const train = opts.trainFeatures;
-    if (!Array.isArray(train) || train.length === 0) throw new TokentagError('Trainer needs at least one training feature');
+    this.#pretrained = opts.model instanceof PreTrainedModel ? opts.model : undefined;
+    if (opts.trainFeatures !== undefined && opts.train_dataset !== undefined) throw new TokentagError('give the Trainer train_dataset or trainFeatures, not both');
+    if (opts.evalFeatures !== undefined && opts.eval_dataset !== undefined) throw new TokentagError('give the Trainer eval_dataset or evalFeatures, not both');
+    const train = opts.train_dataset !== undefined ? featuresOfRows(opts.train_dataset, 'train_dataset') : opts.trainFeatures;
+    if (!Array.isArray(train) || train.length === 0) throw new TokentagError('Trainer needs a train_dataset with at least one row');
     train.forEach((f, i) => {
       if (!f || !Array.isArray(f.labels)) throw new TokentagError(`training feature ${i} has no labels; align labels to tokens (-100 where ignored) before training`);
     });
+    this.#train = train;
+    this.#evalTokens = opts.eval_dataset !== undefined ? featuresOfRows(opts.eval_dataset, 'eval_dataset') : undefined;
+    if (opts.compute_metrics !== undefined && typeof opts.compute_metrics !== 'function') throw new TokentagError('compute_metrics must be a function of the evaluation predictions');
+    if (opts.compute_metrics !== undefined && opts.eval_dataset === undefined) throw new TokentagError('compute_metrics scores the eval_dataset: give the Trainer an eval_dataset too');
     const needsEval = this.args.evalStrategy !== 'no' || this.args.loadBestModelAtEnd;
-    if (needsEval && (!opts.evalFeatures || opts.evalFeatures.length === 0)) {
-      throw new TokentagError(`${this.#name('evalStrategy')} "${this.args.evalStrategy}" needs evaluation features (${this.#name('evalFeatures')})`);
+    const evalCount = this.#evalTokens?.length ?? opts.evalFeatures?.length ?? 0;
+    if (needsEval && evalCount === 0) {
+      throw new TokentagError(`${this.#name('evalStrategy')} "${this.args.evalStrategy}" needs an evaluation set (${this.#opts.optionNames?.evalFeatures ?? 'eval_dataset'})`);
     }
     if (opts.evalFeatures) checkEvalFeatures(opts.evalFeatures, this.labelNames.length);
+    const numLabels = config.id2label.length;
+    for (const [what, features] of [['train_dataset', train], ['eval_dataset', this.#evalTokens ?? []]] as const) {
+      features.forEach((f: EncodedFeature, i: number) => {
+        const t = f.labels!.findIndex((l: number) => l !== -100 && !(Number.isInteger(l) && l >= 0 && l < numLabels));
+        if (t >= 0) throw new TokentagError(`${what} row ${i}: label ${f.labels![t]} at token ${t} is not one of the model's ${numLabels} label ids (0..${numLabels - 1}) or -100; the labels must be ids of id2label`);
+      });
+    }
+    const maxTokens = maxSequenceLength(config);
+    for (const [what, features] of [['train_dataset', train], ['eval_dataset', this.#evalTokens ?? []]] as const) {
+      const i = features.findIndex((f) => f.inputIds.length > maxTokens);
+      if (i >= 0) throw new TokentagError(`${what} row ${i} has ${features[i].inputIds.length} tokens, more than the model's ${maxTokens} positions; tokenize with truncation: true (or split long sentences)`);
+    }
+    const collator = opts.data_collator;
+    if (collator !== undefined && !(collator instanceof DataCollatorForTokenClassification)) {
+      throw new TokentagError(
+        'data_collator must be a DataCollatorForTokenClassification: token labels have to be padded with -100 like the inputs, which other collators (DataCollatorWithPadding, a plain function) do not do',
+      );
+    }
+    const tokenizer = opts.processing_class?.backend;
+    const tokenizerPad = tokenizer?.specialTokens.pad_token !== undefined ? tokenizer.tokenToId(tokenizer.specialTokens.pad_token) : undefined;
     // As `num_parameters(exclude_embeddings=True)`: the nn.Embedding tables do not count.
     this.#nonEmbeddingParams = 0;
     for (const [name, t] of params) if (!/(word|position|token_type)_embeddings\.weight$/.test(name)) this.#nonEmbeddingParams += t.data.length;
     const arch = architectureFor(config);
     const hasTypes = train[0].tokenTypeIds !== undefined;
-    this.#modelFn = opts.model.modelFn ?? arch.modelFn(config, arch.hasTokenTypes ? { tokenTypeIds: hasTypes } : {});
-    this.#collate = { padTokenId: config.padTokenId ?? 0, ...opts.collate };
+    const given = this.#pretrained ? undefined : (opts.model as TrainerModel).modelFn;
+    this.#modelFn = given ?? arch.modelFn(config, arch.hasTokenTypes ? { tokenTypeIds: hasTypes } : {});
+    this.#collate = { padTokenId: tokenizerPad ?? config.padTokenId ?? 0, ...collator?.collateOptions, ...opts.collate };
+    const filesFrom = tokenizer ?? (collator ? ('backend' in collator.tokenizer ? collator.tokenizer.backend : collator.tokenizer) : undefined);
+    this.#tokenizerFiles = opts.tokenizerFiles ?? (filesFrom ? tokenizerFiles(filesFrom) : undefined);
     this.#out = opts.output === undefined ? process.stderr : opts.output;
   }
 
@@ -221,6 +328,10 @@ export class Trainer {
         seed: a.seed,
         threads: a.threads ?? undefined,
         executionProvider: this.#opts.executionProvider,
+      }).then((session) => {
+        // A model from from_pretrained is trained in place: it shows the Trainer's weights from now on.
+        this.#pretrained?.attach(session, false);
+        return session;
       });
       this.#session.catch(() => (this.#session = null));
     }
@@ -232,13 +343,71 @@ export class Trainer {
     return (await this.session()).state().params;
   }
 
-  /** Writes the current model (Hugging Face layout) to `dir`, default `outputDir`. */
+  /** Writes the current model (Hugging Face layout) and the tokenizer to `dir`, default `outputDir`. */
   async saveModel(dir = this.args.outputDir): Promise<void> {
-    saveTokenClassifier(dir, this.config, (await this.session()).weights(), { tokenizerFiles: this.#opts.tokenizerFiles });
+    saveTokenClassifier(dir, this.config, (await this.session()).weights(), { tokenizerFiles: this.#tokenizerFiles });
+  }
+
+  /** Python's `trainer.save_model(output_dir)`: {@link saveModel}. */
+  save_model(output_dir = this.args.outputDir): Promise<void> {
+    return this.saveModel(output_dir);
+  }
+
+  /**
+   * The model card's data: labels, training arguments, the per-epoch table from the log, and the
+   * last evaluation's scores (unless `extra.results` gives others, e.g. a test split's).
+   */
+  modelCard(extra: Partial<ModelCardData> = {}): ModelCardData {
+    const dir = this.args.outputDir;
+    const last = [...this.logHistory].reverse().find((r) => r.eval_f1 !== undefined && r.eval_precision !== undefined && r.eval_recall !== undefined && r.eval_accuracy !== undefined);
+    return {
+      model: dir,
+      labels: this.labelNames,
+      trainingArgs: trainingArgumentsToJson(this.args),
+      logHistory: this.logHistory,
+      ...(last
+        ? { results: { split: 'validation', metrics: { precision: last.eval_precision!, recall: last.eval_recall!, f1: last.eval_f1!, accuracy: last.eval_accuracy!, ...(last.eval_loss !== undefined ? { loss: last.eval_loss } : {}) } } }
+        : {}),
+      hasOnnx: fs.existsSync(path.join(dir, 'onnx', 'model.onnx')),
+      ...extra,
+    };
+  }
+
+  /** Writes the model card (`README.md`, as transformers' Trainer drafts one) into the output directory. */
+  create_model_card(extra: Partial<ModelCardData> = {}): ModelCardData {
+    const card = this.modelCard(extra);
+    writeFileAtomic(path.join(this.args.outputDir, 'README.md'), renderModelCard(card));
+    return card;
+  }
+
+  /**
+   * Python's `trainer.push_to_hub(commit_message=…)`: saves the model, the tokenizer and the card
+   * into the output directory and uploads it to `hubModelId` (default: the directory's name in
+   * the token's namespace). Needs a write token (HF_TOKEN or `hf auth login`).
+   */
+  async push_to_hub(options: { readonly commit_message?: string; readonly card?: Partial<ModelCardData>; readonly onUpload?: (done: number, total: number) => void } = {}): Promise<PushResult> {
+    const dir = this.args.outputDir;
+    await this.saveModel(dir);
+    const card = this.create_model_card(options.card);
+    return pushToHub(
+      dir,
+      {
+        repo: this.args.hubModelId ?? path.basename(path.resolve(dir)),
+        private: this.args.hubPrivateRepo,
+        ...(options.commit_message !== undefined ? { commitMessage: options.commit_message } : {}),
+        ...(options.onUpload ? { onUpload: options.onUpload } : {}),
+      },
+      card,
+    );
   }
 
   async dispose(): Promise<void> {
-    if (this.#session) await (await this.#session).dispose();
+    if (this.#session) {
+      const session = await this.#session;
+      // The model keeps the trained weights after the session is gone.
+      this.#pretrained?.detach(session);
+      await session.dispose();
+    }
     this.#session = null;
   }
 
@@ -256,32 +425,22 @@ export class Trainer {
   /** The evaluation table (header, separator, one row per evaluation). */
   logTable(): string {
     const first = this.args.evalStrategy === 'steps' ? 'Step' : 'Epoch';
-    const header = [first, ...TABLE_COLUMNS];
+    const header = [first, 'Training Loss', 'Validation Loss', ...(this.#columns ?? []).map(columnTitle)];
     const widths = header.map((h) => Math.max(h.length, 8));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
     return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...this.tableRows.map(line)].join('\n');
   }
 
   /**
-   * Evaluates the current weights: Hugging Face's `trainer.evaluate()` metrics (`eval_loss`,
-   * `eval_f1`, …, `epoch`), logged into `logHistory` with the step.
+   * Evaluates the current weights: Hugging Face's `trainer.evaluate()` metrics (`eval_loss`, then
+   * `eval_precision` … from word-level seqeval, or `compute_metrics`'s with an `eval_dataset`,
+   * then the speed and `epoch`), logged into `logHistory` with the step.
    */
   async evaluate(): Promise<Record<string, number>> {
-    const evalFeatures = this.#opts.evalFeatures;
-    if (!evalFeatures || evalFeatures.length === 0) throw new TokentagError('no evaluation features were given to the Trainer');
-    const session = await this.session();
-    const r: EvaluationResult = await evaluateModel(session, evalFeatures, this.labelNames, {
-      ...this.#collate,
-      batchSize: this.args.perDeviceEvalBatchSize,
-      metric: this.#opts.metric,
-    });
-    const m = r.metrics;
+    const r = this.#evalTokens ? await this.#tokenScores(this.#evalTokens) : await this.#wordScores();
     const metrics: Record<string, number> = {
-      eval_loss: r.loss ?? NaN,
-      eval_precision: m.overall_precision,
-      eval_recall: m.overall_recall,
-      eval_f1: m.overall_f1,
-      eval_accuracy: m.overall_accuracy,
+      eval_loss: r.loss,
+      ...r.scores,
       eval_runtime: round(r.runtime, 4),
       eval_samples_per_second: round(r.samples / r.runtime, 3),
       eval_steps_per_second: round(r.steps / r.runtime, 3),
@@ -289,6 +448,33 @@ export class Trainer {
     };
     this.#log({ ...metrics, step: this.globalStep });
     return metrics;
+  }
+
+  /** Word-level seqeval over `evalFeatures` (the CLI's way, as `run_ner.py` scores). */
+  async #wordScores(): Promise<EvalScores> {
+    const evalFeatures = this.#opts.evalFeatures;
+    if (!evalFeatures || evalFeatures.length === 0) throw new TokentagError('no evaluation set was given to the Trainer (eval_dataset)');
+    const r: EvaluationResult = await evaluateModel(await this.session(), evalFeatures, this.labelNames, {
+      ...this.#collate,
+      batchSize: this.args.perDeviceEvalBatchSize,
+      metric: this.#opts.metric,
+    });
+    const m = r.metrics;
+    const scores = { eval_precision: m.overall_precision, eval_recall: m.overall_recall, eval_f1: m.overall_f1, eval_accuracy: m.overall_accuracy };
+    return { loss: r.loss ?? NaN, scores, runtime: r.runtime, samples: r.samples, steps: r.steps };
+  }
+
+  /** The eval_dataset path: logits and labels of every example to `compute_metrics`, as Hugging Face's evaluation loop. */
+  async #tokenScores(features: readonly EncodedFeature[]): Promise<EvalScores> {
+    const r = await evaluateTokens(await this.session(), features, { ...this.#collate, batchSize: this.args.perDeviceEvalBatchSize });
+    const computed = this.#opts.compute_metrics ? this.#opts.compute_metrics(evalPrediction(r.logits, r.labels)) : {};
+    if (computed === null || typeof computed !== 'object' || Array.isArray(computed)) throw new TokentagError('compute_metrics must return an object of metric name → number');
+    const scores: Record<string, number> = {};
+    for (const [k, v] of Object.entries(computed)) {
+      if (typeof v !== 'number') throw new TokentagError(`compute_metrics returned ${JSON.stringify(v)} for '${k}'; metrics must be numbers`);
+      scores[k.startsWith('eval_') ? k : `eval_${k}`] = v;
+    }
+    return { loss: r.loss, scores, runtime: r.runtime, samples: r.samples, steps: r.steps };
   }
 
   /** An evaluation inside the training loop: also decides the best model and prints a table row. */
@@ -325,6 +511,7 @@ export class Trainer {
   }
 
   #tableRow(m: Record<string, number>): void {
+    this.#columns ??= Object.keys(m).filter((k) => k.startsWith('eval_') && !NOT_COLUMNS.has(k));
     let trainingLoss = 'No log';
     for (let i = this.logHistory.length - 1; i >= 0; i--) {
       const l = this.logHistory[i].loss;
@@ -335,7 +522,7 @@ export class Trainer {
     }
     const f = (x: number) => x.toFixed(6);
     const first = this.args.evalStrategy === 'steps' ? String(this.globalStep) : String(Math.floor(this.epoch + 1e-9));
-    const row = [first, trainingLoss, f(m.eval_loss), f(m.eval_precision), f(m.eval_recall), f(m.eval_f1), f(m.eval_accuracy)];
+    const row = [first, trainingLoss, f(m.eval_loss), ...this.#columns.map((k) => (m[k] === undefined ? '' : f(m[k])))];
     this.tableRows.push(row);
     if (this.#out) {
       const table = this.logTable().split('\n');
@@ -400,7 +587,7 @@ export class Trainer {
       trainerState: this.#trainerState(),
       trainingArgs: trainingArgumentsToJson(this.args),
     };
-    const written = writeCheckpoint(this.args.outputDir, contents, { tokenizerFiles: this.#opts.tokenizerFiles });
+    const written = writeCheckpoint(this.args.outputDir, contents, { tokenizerFiles: this.#tokenizerFiles });
     this.lastCheckpoint = written;
     for (const d of rotateCheckpoints(this.args.outputDir, this.args.saveTotalLimit, this.bestModelCheckpoint)) {
       if (this.lastCheckpoint && path.resolve(d) === path.resolve(this.lastCheckpoint)) this.lastCheckpoint = null;
@@ -443,7 +630,7 @@ export class Trainer {
     if (this.#trained) throw new TokentagError('train() was already called on this Trainer; create a new one (resume with resumeFromCheckpoint)');
     this.#trained = true;
     const a = this.args;
-    const features = this.#opts.trainFeatures;
+    const features = this.#train;
     const ga = a.gradientAccumulationSteps;
     const dataSeed = a.dataSeed ?? a.seed;
     const loaderOptions = { ...this.#collate, batchSize: a.perDeviceTrainBatchSize, shuffle: true, seed: dataSeed, groupByLength: a.groupByLength };
@@ -637,6 +824,8 @@ export class Trainer {
       epoch: this.epoch,
     };
     this.#log({ ...metrics, step: this.globalStep });
+    // pushToHub: the final model goes to the Hub when training ends (Hugging Face's hub_strategy "end").
+    if (!interrupted && a.pushToHub) await this.push_to_hub({ commit_message: 'End of training' });
     return { globalStep: this.globalStep, trainingLoss: trainLoss, metrics, interrupted, lastCheckpoint: this.lastCheckpoint };
   }
 }
