@@ -16,7 +16,7 @@ import { pipeline } from 'tokentag';
 // )
 // token_classifier("My name is Sylvain and I work at Hugging Face in Brooklyn.")
 const model_checkpoint = process.env.COURSE_FINETUNED ?? 'huggingface-course/bert-finetuned-ner';
-const token_classifier = await pipeline('token-classification', { model: model_checkpoint, aggregationStrategy: 'simple' });
+const token_classifier = await pipeline('token-classification', { model: model_checkpoint, aggregation_strategy: 'simple' });
 export const entities = await token_classifier('My name is Sylvain and I work at Hugging Face in Brooklyn.');
 console.log(entities);
 await token_classifier.dispose();
