@@ -85,4 +85,15 @@ export {
   type LabelMapping,
   type LoadedForLabels,
 } from './label-map.ts';
-export { mergeEvaluation, prepareSplit, type PreparedSplit, type PrepareOptions } from './prepare.ts';
+export { mergeEvaluation, prepareSplit, prepareSplits, trainingFeatures, type PreparedSplit, type PreparedSplits, type PrepareOptions } from './prepare.ts';
+export {
+  featureLength,
+  runArguments,
+  setupModel,
+  setupTraining,
+  type ModelSetup,
+  type ModelSetupOptions,
+  type RunArgumentsOptions,
+  type TrainingSetup,
+  type TrainingSetupOptions,
+} from './setup.ts';

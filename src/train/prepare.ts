@@ -5,7 +5,7 @@
  * for training, and each window becomes an `EvalFeature` that scores exactly the words it is
  * responsible for (so every word of the sentence is scored once, at its first sub-token).
  */
-import type { Dataset } from '../data/dataset.ts';
+import type { Dataset, DatasetDict } from '../data/dataset.ts';
 import { Rng } from '../data/rng.ts';
 import type { TaggedRow } from '../data/row.ts';
 import { TokentagError } from '../errors.ts';
@@ -158,4 +158,40 @@ export function withWordDropout(prepared: PreparedSplit, options: WordDropoutOpt
     });
   }
   return out;
+}
+
+/** The splits of a run, encoded: `train` always, `validation` and `test` when the dataset has them (non-empty). */
+export interface PreparedSplits {
+  readonly train: PreparedSplit;
+  readonly validation?: PreparedSplit;
+  readonly test?: PreparedSplit;
+}
+
+/** {@link prepareSplit} for a run's train, validation and test splits. */
+export async function prepareSplits(
+  tokenizer: FastTokenizer,
+  dataset: DatasetDict<TaggedRow>,
+  labelColumn: string,
+  labelNames: readonly string[],
+  options: PrepareOptions = {},
+): Promise<PreparedSplits> {
+  const prep = async (split: string): Promise<PreparedSplit | undefined> =>
+    dataset.has(split) && dataset.get(split).length > 0 ? prepareSplit(tokenizer, dataset.get(split), labelColumn, labelNames, options) : undefined;
+  const train = await prep('train');
+  if (!train) throw new TokentagError(`the train split is empty (splits: ${dataset.names.map((n) => `${n} ${dataset.get(n).length}`).join(', ')})`);
+  const validation = await prep('validation');
+  const test = await prep('test');
+  return { train, ...(validation ? { validation } : {}), ...(test ? { test } : {}) };
+}
+
+/**
+ * The training features of a run: the train split's, plus a word-dropout copy when `rate` > 0
+ * (see {@link withWordDropout}), masked with the tokenizer's unknown token.
+ */
+export function trainingFeatures(train: PreparedSplit, tokenizer: FastTokenizer, rate: number, seed: number, rateName = 'wordDropout'): EncodedFeature[] {
+  if (!(rate > 0)) return train.trainFeatures;
+  const unk = tokenizer.specialTokens.unk_token;
+  const unkId = unk === undefined ? undefined : tokenizer.tokenToId(unk);
+  if (unkId === undefined) throw new TokentagError(`${rateName} needs a tokenizer with an unknown token`);
+  return withWordDropout(train, { rate, unkId, seed });
 }

@@ -4,27 +4,21 @@
  * classifier in the Hugging Face layout, with per-epoch evaluation, a final test report and
  * checkpoints that Ctrl-C leaves resumable. See docs/cli-train.md.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { TokentagError, UsageError } from '../../errors.ts';
 import { checkWritableDir } from '../../io/writable.ts';
 import { seqevalCompute } from '../../metrics/evaluate.ts';
 import { classificationReportText } from '../../metrics/report.ts';
-import type { LoadReport } from '../../models/checkpoint.ts';
-import { configToJson, createConfig, maxSequenceLength, parseConfig, withLabels, type ModelConfig } from '../../models/config.ts';
-import { architectureFor } from '../../models/auto.ts';
 import { exportOnnx, ONNX_MODEL_NAME, ONNX_SUBFOLDER } from '../../models/export.ts';
-import type { TensorData } from '../../engine/dtype.ts';
-import { checkTokenizerFitsModel, loadTokenizer, type FastTokenizer } from '../../tokenize/tokenizer.ts';
-import { saveTokenizerFiles, trainWordPiece } from '../../tokenize/train.ts';
+import { loadTokenizer } from '../../tokenize/tokenizer.ts';
 import { type OptionNames, trainingArguments, type TrainingArgumentsInit } from '../../train/args.ts';
 import { CHECKPOINT_FILES, isCompleteCheckpoint, latestCheckpoint } from '../../train/checkpoint.ts';
-import { describeLabelMapping, loadForLabels } from '../../train/label-map.ts';
 import { evaluateModel } from '../../train/evaluate.ts';
-import { mergeEvaluation, prepareSplit, withWordDropout, type PreparedSplit } from '../../train/prepare.ts';
-import { DEFAULT_PRESET, FROM_SCRATCH_TRAINING, FROM_SCRATCH_WORD_DROPOUT, presetNames } from '../../train/presets.ts';
+import { mergeEvaluation } from '../../train/prepare.ts';
+import { DEFAULT_PRESET, FROM_SCRATCH_WORD_DROPOUT, presetNames } from '../../train/presets.ts';
 import { labelNamesOf, requireSplit, resolveDataset, resolveModel } from '../../train/resolve.ts';
+import { setupTraining } from '../../train/setup.ts';
 import { cliHubOptions } from '../hub.ts';
 import { renderModelCard, type ModelCardData } from '../../hub/card.ts';
 import { pushToHub, type PushResult } from '../../hub/push.ts';
@@ -35,7 +29,6 @@ import { DatasetDict } from '../../data/dataset.ts';
 import type { DataSource } from '../../data/load.ts';
 import type { TaggedRow } from '../../data/row.ts';
 import type { ProgressStream } from '../../train/progress.ts';
-import { Trainer } from '../../train/trainer.ts';
 import type { CliIO, Command } from '../command.ts';
 import { processIO } from '../command.ts';
 import { exitCodeFor, type StopCause, type StopWatch, watchStopRequests } from '../interrupt.ts';
@@ -137,17 +130,6 @@ export function cliStream(io: CliIO, toErr: boolean): ProgressStream {
     isTTY: real ? Boolean(std.isTTY) : false,
     ...(real && std.columns ? { columns: std.columns } : {}),
   };
-}
-
-/** The tokenizer's files in the Hugging Face layout, as `name → text`, for checkpoints and the model. */
-function tokenizerFileMap(tok: FastTokenizer): Map<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), 'tokentag-tok-'));
-  try {
-    saveTokenizerFiles(tok, dir);
-    return new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const fmt = (x: number) => x.toFixed(4);
@@ -316,117 +298,38 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   const resumeTokenizer = resumeDir !== undefined ? await loadTokenizer(resumeDir).catch(() => undefined) : undefined;
   if (resumeTokenizer) say(`tokenizer: the one saved in ${resumeDir}`);
 
-  // 2. Tokenizer, config and initial weights.
-  let tokenizer: FastTokenizer;
-  let config: ModelConfig;
-  let params: Map<string, TensorData<'float32'>>;
-  let trainingDefaults: Partial<TrainingArgumentsInit> = {};
-  let labelMap: readonly number[] | undefined;
-  const trainWords = () => dataset.get('train').column('tokens') as readonly (readonly string[])[];
-  const newVocab = async (size: number): Promise<FastTokenizer> => {
-    if (resumeTokenizer) return resumeTokenizer;
-    const t0 = performance.now();
-    const tok = await trainWordPiece(trainWords(), { vocabSize: size, lowercase: false });
-    say(`tokenizer: trained a cased WordPiece vocabulary on the training split (${tok.vocabSize} pieces, asked ${size}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return tok;
-  };
-  if (values['ignore-mismatched-sizes'] && model.kind !== 'pretrained') say('note: --ignore-mismatched-sizes only matters when fine-tuning a model with weights');
-  if (model.kind === 'preset') {
-    const preset = model.preset;
-    tokenizer = await newVocab(vocabSizeFlag ?? preset.vocabSize);
-    config = createConfig('bert', { ...preset.config, vocab_size: tokenizer.vocabSize, id2label: labels });
-    params = architectureFor(config).init(config, seed);
-    trainingDefaults = { ...preset.training, ...data.trainingDefaults };
-    say(`model: ${preset.name} (${preset.description}), from scratch`);
-  } else if (model.kind === 'config') {
-    if (model.hasTokenizer) {
-      tokenizer = resumeTokenizer ?? (await loadTokenizer(model.dir));
-      if (vocabSizeFlag !== undefined) say('note: --vocab-size is ignored: the model directory has its own tokenizer');
-    } else tokenizer = await newVocab(vocabSizeFlag ?? 2000);
-    const raw = configToJson(model.config);
-    if (!model.hasTokenizer) raw.vocab_size = tokenizer.vocabSize;
-    config = withLabels(parseConfig(raw, `${model.dir}/config.json`), labels);
-    params = architectureFor(config).init(config, seed);
-    trainingDefaults = { ...FROM_SCRATCH_TRAINING, ...data.trainingDefaults };
-    say(`model: ${model.dir}: config.json without weights: training a ${config.modelType} from scratch with this config`);
-  } else {
-    tokenizer = resumeTokenizer ?? (await loadTokenizer(model.dir));
-    // Labels by name: the model's head rows keep their meaning whatever order the dataset lists them in.
-    const loaded = loadForLabels(model.dir, labels, {
-      ignoreMismatchedSizes: values['ignore-mismatched-sizes'],
-      ignoreMismatchedSizesName: label('ignore-mismatched-sizes'),
-      seed,
-    });
-    config = loaded.config;
-    params = loaded.params;
-    labelMap = loaded.labelMap;
-    say(`model: ${model.hub ? `${model.hub.id} (Hub, commit ${model.hub.commit.slice(0, 8)})` : model.dir} (${config.modelType}), fine-tuning${describeReport(loaded.report)}`);
-    const note = describeLabelMapping(loaded.mapping, loaded.checkpointLabels, `the dataset's ${labelColumn} labels`);
-    if (note) say(note);
-  }
-  // The model's labels from here on (the dataset's, unless mapped onto a pre-trained model's order).
-  const modelLabels = config.id2label;
-  const modelMax = maxSequenceLength(config);
-  if (maxLengthFlag !== undefined && maxLengthFlag > modelMax) throw new UsageError(`--max-length ${maxLengthFlag} is more than the model's ${modelMax} positions`);
-  const maxLength = Math.min(maxLengthFlag ?? tokenizer.modelMaxLength ?? modelMax, modelMax);
-  checkTokenizerFitsModel(tokenizer, config.vocabSize, model.kind === 'preset' ? 'the model' : `--model ${model.dir}`);
-
-  // 3. Features (windows: long sentences are split, never cut).
-  const prep = async (split: string): Promise<PreparedSplit | undefined> =>
-    dataset.has(split) && dataset.get(split).length > 0
-      ? prepareSplit(tokenizer, dataset.get(split), labelColumn, modelLabels, { maxLength, labelAllTokens: values['label-all-tokens'], ...(labelMap ? { labelMap } : {}) })
-      : undefined;
-  const t0 = performance.now();
-  const train = (await prep('train'))!;
-  const validation = await prep('validation');
-  const test = await prep('test');
-  const splitNote = (name: string, p: PreparedSplit | undefined) =>
-    p ? `${name} ${p.sentences} sentences → ${p.windows} windows (${p.splitSentences} split)` : undefined;
-  say(
-    `features (max ${maxLength} tokens): ${[splitNote('train', train), splitNote('validation', validation), splitNote('test', test)].filter(Boolean).join('; ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  if (train.splitSentences + (validation?.splitSentences ?? 0) + (test?.splitSentences ?? 0) > 0) {
-    say(`note: ${train.splitSentences + (validation?.splitSentences ?? 0) + (test?.splitSentences ?? 0)} sentences were longer than ${maxLength} tokens and were split into overlapping windows`);
-  }
-
-  const fromScratchDropout = data.wordDropout ?? (model.kind === 'preset' ? model.preset.wordDropout : FROM_SCRATCH_WORD_DROPOUT);
-  const wordDropout = wordDropoutFlag ?? (model.kind === 'pretrained' ? 0 : fromScratchDropout);
-  let trainFeatures = train.trainFeatures;
-  if (wordDropout > 0) {
-    const unk = tokenizer.specialTokens.unk_token;
-    const unkId = unk === undefined ? undefined : tokenizer.tokenToId(unk);
-    if (unkId === undefined) throw new TokentagError('--word-dropout needs a tokenizer with an unknown token');
-    trainFeatures = withWordDropout(train, { rate: wordDropout, unkId, seed });
-    say(`word dropout: added a copy of the ${train.windows} training windows with ${wordDropout * 100}% of the words replaced by ${unk} (${trainFeatures.length} training features)`);
-  }
-
-  // 4. Training arguments: TrainingArguments' defaults, then the preset's, then the CLI's, then the flags.
-  const evalStrategy = (values['eval-strategy'] ?? (validation ? 'epoch' : 'no')) as TrainingArgumentsInit['evalStrategy'];
-  if (evalStrategy !== 'no' && !validation) throw new TokentagError(`${label('eval-strategy')} ${evalStrategy} needs a validation split (the dataset has: ${dataset.names.join(', ')})`);
-  const batchSize = flags.perDeviceTrainBatchSize ?? trainingDefaults.perDeviceTrainBatchSize ?? 8;
-  const args: TrainingArgumentsInit = {
+  // 2. Tokenizer, model (labels mapped by name), features and the Trainer: the library's setup (src/train/setup.ts).
+  const setup = await setupTraining({
+    model,
+    data,
+    dataset,
+    labelColumn,
+    labels,
     outputDir,
-    ...trainingDefaults,
-    evalStrategy,
-    saveStrategy: evalStrategy === 'steps' ? 'steps' : 'epoch',
-    saveTotalLimit: 2,
-    // Four log records per epoch, so that every row of the table has a fresh training loss.
-    loggingSteps: Math.max(1, Math.floor(Math.ceil(Math.ceil(trainFeatures.length / batchSize) / (flags.gradientAccumulationSteps ?? 1)) / 4)),
-    ...(evalStrategy === 'steps' && flags.saveSteps === undefined && flags.evalSteps !== undefined ? { saveSteps: flags.evalSteps as number } : {}),
-    ...flags,
-  };
-
-  const stream = cliStream(io, json);
-  const trainer = new Trainer({
-    model: { config, params },
-    args,
-    trainFeatures,
-    ...(validation ? { evalFeatures: validation.evalFeatures } : {}),
-    labelNames: modelLabels,
-    tokenizerFiles: tokenizerFileMap(tokenizer),
-    output: stream,
-    optionNames: optionNames(label),
+    seed,
+    ...(vocabSizeFlag !== undefined ? { vocabSize: vocabSizeFlag } : {}),
+    ...(maxLengthFlag !== undefined ? { maxLength: maxLengthFlag } : {}),
+    labelAllTokens: values['label-all-tokens'] ?? false,
+    ...(wordDropoutFlag !== undefined ? { wordDropout: wordDropoutFlag } : {}),
+    ignoreMismatchedSizes: values['ignore-mismatched-sizes'] ?? false,
+    ...(resumeTokenizer ? { tokenizer: resumeTokenizer } : {}),
+    ...(values['eval-strategy'] !== undefined ? { evalStrategy: values['eval-strategy'] as TrainingArgumentsInit['evalStrategy'] } : {}),
+    training: flags,
+    output: cliStream(io, json),
+    say,
+    names: {
+      ...optionNames(label),
+      model: model.kind === 'preset' ? 'the model' : `--model ${model.dir}`,
+      ignoreMismatchedSizes: label('ignore-mismatched-sizes'),
+      vocabSize: label('vocab-size'),
+      maxLength: label('max-length'),
+      wordDropout: label('word-dropout'),
+    },
   });
+  const { trainer, splits } = setup;
+  const { train, validation, test } = splits;
+  const config = setup.model.config;
+  const modelLabels = trainer.labelNames;
   const a = trainer.args;
   say(
     `training: lr ${a.learningRate} (${a.lrSchedulerType}, warm-up ${a.warmupSteps > 0 ? `${a.warmupSteps} steps` : `ratio ${a.warmupRatio}`}), ` +
@@ -601,14 +504,6 @@ function refuseUsedOutputDir(dir: string, what: string): void {
       `${checkpoints.length ? 'continue that run with --resume-from-checkpoint, ' : ''}train into it anyway with --overwrite-output-dir` +
       `${checkpoints.length ? ' (its checkpoints are removed first)' : ' (files of the same names are replaced)'}, or choose another --output-dir`,
   );
-}
-
-function describeReport(r: LoadReport): string {
-  const parts: string[] = [];
-  if (r.newlyInitialized.length) parts.push(`new head: ${r.newlyInitialized.join(', ')} initialised for the dataset's labels`);
-  if (r.mismatched.length) parts.push(`re-initialised (label count changed): ${r.mismatched.map((w) => `${w.name} [${w.checkpoint.join(', ')}] → [${w.model.join(', ')}]`).join(', ')}`);
-  if (r.unused.length) parts.push(`${r.unused.length} checkpoint tensors unused`);
-  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 export const trainCommand: Command = {
