@@ -97,3 +97,4 @@ export {
   type TrainingSetup,
   type TrainingSetupOptions,
 } from './setup.ts';
+export { saveRunOutputs, type RunOutputs, type RunOutputsOptions } from './run-ner.ts';

@@ -8,22 +8,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve as resolvePath } from 'node:path';
 import { TokentagError, UsageError } from '../../errors.ts';
 import { checkWritableDir } from '../../io/writable.ts';
-import { seqevalCompute } from '../../metrics/evaluate.ts';
-import { classificationReportText } from '../../metrics/report.ts';
-import { exportOnnx, ONNX_MODEL_NAME, ONNX_SUBFOLDER } from '../../models/export.ts';
 import { loadTokenizer } from '../../tokenize/tokenizer.ts';
 import { type OptionNames, trainingArguments, type TrainingArgumentsInit } from '../../train/args.ts';
 import { CHECKPOINT_FILES, isCompleteCheckpoint, latestCheckpoint } from '../../train/checkpoint.ts';
-import { evaluateModel } from '../../train/evaluate.ts';
-import { mergeEvaluation } from '../../train/prepare.ts';
 import { DEFAULT_PRESET, FROM_SCRATCH_WORD_DROPOUT, presetNames } from '../../train/presets.ts';
 import { labelNamesOf, requireSplit, resolveDataset, resolveModel } from '../../train/resolve.ts';
+import { saveRunOutputs } from '../../train/run-ner.ts';
 import { setupTraining } from '../../train/setup.ts';
 import { cliHubOptions } from '../hub.ts';
-import { renderModelCard, type ModelCardData } from '../../hub/card.ts';
 import { pushToHub, type PushResult } from '../../hub/push.ts';
-import { writeFileAtomic } from '../../io/atomic.ts';
-import { trainingArgumentsToJson } from '../../train/args.ts';
 import { pushSummary, uploadReporter } from './push.ts';
 import { DatasetDict } from '../../data/dataset.ts';
 import type { DataSource } from '../../data/load.ts';
@@ -328,7 +321,6 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
   });
   const { trainer, splits } = setup;
   const { train, validation, test } = splits;
-  const config = setup.model.config;
   const modelLabels = trainer.labelNames;
   const a = trainer.args;
   say(
@@ -352,43 +344,20 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
     return exitCodeFor(stop.cause ?? 'SIGINT');
   }
 
-  // 6. Save, evaluate, test — run_ner.py's sequence, and the files it leaves in the output directory.
-  // An ONNX export in the directory would now describe other weights: it is made again from the
-  // new ones (predict would pass over a stale one anyway).
-  await trainer.saveModel(outputDir);
-  const onnxFile = join(outputDir, ONNX_SUBFOLDER, ONNX_MODEL_NAME);
-  if (existsSync(onnxFile)) {
-    const r = exportOnnx(outputDir, { externalData: existsSync(`${onnxFile}_data`) });
-    say(`re-exported ${r.file} from the new weights (it was there from before)`);
-  }
+  // 6. Save, evaluate, test, the model card — run_ner.py's sequence, and the files it leaves in the output directory.
   const m = result.metrics;
-  const { train_tokens_per_second: _tokens, ...hfTrainMetrics } = m; // tokentag's extra figure stays out of HF's file
-  trainer.saveMetrics('train', { ...hfTrainMetrics, train_samples: dataset.get('train').length });
-  trainer.saveState();
-  if (doEval && validation) {
-    trainer.saveMetrics('eval', { ...(await trainer.evaluate()), eval_samples: validation.sentences });
-  }
-  let testMetrics: ReturnType<typeof seqevalCompute> | undefined;
-  let reportText: string | undefined;
-  if (doPredict && test) {
-    const r = await evaluateModel(await trainer.session(), test.evalFeatures, modelLabels, { batchSize: a.perDeviceEvalBatchSize, padTokenId: config.padTokenId ?? 0 });
-    const merged = mergeEvaluation(test, r, modelLabels);
-    testMetrics = seqevalCompute(merged.predictions, merged.references);
-    reportText = classificationReportText(merged.references, merged.predictions, { digits: 4 });
-    trainer.saveMetrics('predict', {
-      predict_loss: r.loss ?? NaN,
-      predict_precision: testMetrics.overall_precision,
-      predict_recall: testMetrics.overall_recall,
-      predict_f1: testMetrics.overall_f1,
-      predict_accuracy: testMetrics.overall_accuracy,
-      predict_runtime: Math.round(r.runtime * 1e4) / 1e4,
-      predict_samples_per_second: Math.round((test.sentences / r.runtime) * 1e3) / 1e3,
-      predict_steps_per_second: Math.round((r.steps / r.runtime) * 1e3) / 1e3,
-    });
-    // run_ner.py's predictions.txt: each test sentence's word labels, space-separated.
-    writeFileAtomic(join(outputDir, 'predictions.txt'), merged.predictions.map((p) => `${p.join(' ')}\n`).join(''));
-  }
-  await trainer.dispose();
+  const outputs = await saveRunOutputs(trainer, result, {
+    splits,
+    trainSamples: dataset.get('train').length,
+    doEval,
+    doPredict,
+    card: {
+      ...(model.kind === 'pretrained' && model.hub ? { baseModel: model.hub.id } : {}),
+      ...(data.hub ? { dataset: { id: data.hub.id, config: data.hub.config } } : {}),
+    },
+    say,
+  });
+  const { test: testMetrics, report: reportText, lastEval, card } = outputs;
   const summary = {
     train_runtime: m.train_runtime,
     train_samples_per_second: m.train_samples_per_second,
@@ -398,24 +367,8 @@ async function train(argv: string[], io: CliIO, stop: StopWatch, state: { traini
     epoch: m.epoch,
     global_step: result.globalStep,
   };
-  const lastEval = [...trainer.logHistory].reverse().find((r) => r.eval_f1 !== undefined);
 
-  // 7. The model card (README.md, as transformers' run_ner writes one), and --push-to-hub.
-  const card: ModelCardData = {
-    model: outputDir,
-    ...(model.kind === 'pretrained' && model.hub ? { baseModel: model.hub.id } : {}),
-    ...(data.hub ? { dataset: { id: data.hub.id, config: data.hub.config } } : {}),
-    labels: modelLabels,
-    trainingArgs: trainingArgumentsToJson(trainer.args),
-    logHistory: trainer.logHistory,
-    ...(testMetrics
-      ? { results: { split: 'test', metrics: { precision: testMetrics.overall_precision, recall: testMetrics.overall_recall, f1: testMetrics.overall_f1, accuracy: testMetrics.overall_accuracy } } }
-      : lastEval
-        ? { results: { split: 'validation', metrics: { precision: lastEval.eval_precision!, recall: lastEval.eval_recall!, f1: lastEval.eval_f1!, accuracy: lastEval.eval_accuracy!, loss: lastEval.eval_loss! } } }
-        : {}),
-    hasOnnx: existsSync(join(outputDir, 'onnx', 'model.onnx')),
-  };
-  writeFileAtomic(join(outputDir, 'README.md'), renderModelCard(card));
+  // 7. --push-to-hub.
   let pushed: PushResult | undefined;
   if (values['push-to-hub']) {
     const repo = values['hub-model-id'] ?? basename(resolvePath(outputDir));
