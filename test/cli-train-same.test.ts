@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeOfflineCourse } from '../examples/course/offline.ts';
+import { labelNamesOf, resolveDataset, resolveModel, saveRunOutputs, setupTraining } from '../src/train/index.ts';
 import { runCli } from './helpers/cli.ts';
 
 let dir = '';
@@ -132,4 +133,28 @@ test('train from scratch (preset, trained vocabulary, word dropout) then fine-tu
   }
   assert.deepEqual(scratch, RECORDED.scratch);
   assert.deepEqual(fineTune, RECORDED.fineTune);
+});
+
+test('the library, called as a program calls it (resolve, setupTraining, train, saveRunOutputs), gives the command\'s bytes', async () => {
+  const outputDir = join(dir, 'library');
+  const model = await resolveModel('bert-tiny');
+  const resolved = await resolveDataset(data);
+  const labels = labelNamesOf(resolved.dataset, 'ner_tags');
+  const { trainer, splits } = await setupTraining({
+    model,
+    data: resolved,
+    labels,
+    outputDir,
+    seed: 7,
+    vocabSize: 300,
+    evalStrategy: 'steps',
+    training: { maxSteps: 40, perDeviceTrainBatchSize: 16, evalSteps: 20, seed: 7 },
+    output: null,
+  });
+  const result = await trainer.train();
+  const out = await saveRunOutputs(trainer, result, { splits, trainSamples: resolved.dataset.get('train').length });
+  assert.equal(result.trainingLoss, RECORDED.scratch.train_loss);
+  assert.equal(out.test?.overall_f1, RECORDED.scratch.test.f1);
+  assert.equal(sha(join(outputDir, 'model.safetensors')), RECORDED.scratch.weights);
+  assert.equal(sha(join(outputDir, 'predictions.txt')), RECORDED.scratch.predictions);
 });
