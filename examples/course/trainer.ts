@@ -34,7 +34,8 @@ export const model = await AutoModelForTokenClassification.from_pretrained(model
 show(`newly initialized: ${model.report?.newlyInitialized.join(', ')}`);
 
 // model.config.num_labels
-show(model.config.id2label.length);
+// (config.json stores no num_labels: it is the length of id2label, which `model.num_labels` gives.)
+show(model.num_labels);
 
 // from huggingface_hub import notebook_login
 //
