@@ -15,7 +15,7 @@ import { serializeModel } from '../engine/onnx.ts';
 import { checkExport, exportGraph } from '../models/export.ts';
 import { loadTokenClassifier, weightsFileOf } from '../models/checkpoint.ts';
 import { maxSequenceLength, readConfig, readConfigJson, type ModelConfig } from '../models/config.ts';
-import { checkTokenizerFitsModel, encodeWords, fastDecoder, loadTokenizer, type FastTokenizer } from '../tokenize/index.ts';
+import { checkTokenizerFitsModel, encodeWords, fastDecoder, loadTokenizer, type FastTokenizer, type WordTokenizer } from '../tokenize/index.ts';
 import { collate } from '../train/batching.ts';
 import { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
 import { planBatches } from './batch-plan.ts';
@@ -203,22 +203,18 @@ function rawConfig(dir: string): Record<string, unknown> {
 }
 
 /** The facts postprocess needs from the tokenizer. */
-export function tokenizerFacts(tok: FastTokenizer): TokenizerFacts {
+export function tokenizerFacts(tok: WordTokenizer): TokenizerFacts {
   const model = (tok.json as { model?: { unk_token?: unknown; continuing_subword_prefix?: unknown } }).model ?? {};
   const unk = typeof model.unk_token === 'string' ? tok.tokenToId(model.unk_token) : undefined;
   const prefix = typeof model.continuing_subword_prefix === 'string' && model.continuing_subword_prefix !== '' ? model.continuing_subword_prefix : undefined;
-  const libraryDecoder = (): TokenizerFacts['tokensToString'] => {
-    const decoder = tok.binding.getDecoder();
-    return decoder ? (tokens) => decoder.decode([...tokens]) : (tokens) => tokens.join(' ');
-  };
   return {
     unkTokenId: unk ?? (tok.specialTokens.unk_token !== undefined ? tok.tokenToId(tok.specialTokens.unk_token) : undefined),
     continuingSubwordPrefix: prefix,
-    tokensToString: fastDecoder(tok.json) ?? libraryDecoder(),
+    tokensToString: (tokens) => tok.tokensToString(tokens),
   };
 }
 
-function padIdOf(tok: FastTokenizer, config: ModelConfig): number {
+function padIdOf(tok: WordTokenizer, config: ModelConfig): number {
   const p = tok.specialTokens.pad_token;
   const id = p !== undefined ? tok.tokenToId(p) : undefined;
   return id ?? (config as { padTokenId?: number }).padTokenId ?? 0;

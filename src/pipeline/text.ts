@@ -1,15 +1,14 @@
 /**
  * Raw-text encoding for the token-classification pipeline: the tokenizer's ids, tokens and
- * offsets (converted to UTF-16 code units of the ORIGINAL string), and overlapping windows for
- * texts longer than the model can read.
- *
- * The `tokenizers` binding reports offsets in Unicode code points (`'😀 Paris'` gives `Paris` at
- * [2, 7], while `'😀 Paris'.slice(3, 8)` is `Paris` in JavaScript), so every offset goes through
- * {@link utf16Offsets} before it leaves this file.
+ * offsets (in UTF-16 code units of the ORIGINAL string: the tokenizer's `encodeTexts` converts
+ * them, see tokenize/offsets.ts), and overlapping windows for texts longer than the model can read.
  */
 import { TokentagError } from '../errors.ts';
-import type { FastTokenizer } from '../tokenize/index.ts';
-import { isAsciiPunct } from '../tokenize/plain-wordpiece.ts';
+import type { TextTokens, WordTokenizer } from '../tokenize/types.ts';
+
+export { codePointToUtf16, utf16Offsets } from '../tokenize/offsets.ts';
+export { asciiWordSplitter } from '../tokenize/plain-wordpiece.ts';
+export type { TextTokens };
 
 /** One model input: a window of one text, with its special tokens. */
 export interface TextWindow {
@@ -28,130 +27,9 @@ export interface TextWindow {
   readonly specialTokensMask: number[];
 }
 
-/** A text's tokens without special tokens (offsets already UTF-16). */
-export interface TextTokens {
-  readonly ids: number[];
-  readonly tokens: string[];
-  readonly offsets: [number, number][];
-}
-
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/**
- * Maps code-point offsets (as the binding reports them) to UTF-16 offsets into `text`. Returns
- * the identity (no work) when the text has no characters outside the BMP.
- */
-export function codePointToUtf16(text: string): ((cp: number) => number) | null {
-  if (!SURROGATE.test(text)) return null;
-  const map: number[] = [];
-  let u = 0;
-  for (const ch of text) {
-    map.push(u);
-    u += ch.length;
-  }
-  map.push(u);
-  return (cp) => map[Math.min(cp, map.length - 1)]!;
-}
-
-/** Converts `[start, end)` code-point offsets into UTF-16 code-unit offsets of `text`, in place. */
-export function utf16Offsets(text: string, offsets: [number, number][]): [number, number][] {
-  const conv = codePointToUtf16(text);
-  if (conv) for (const o of offsets) { o[0] = conv(o[0]); o[1] = conv(o[1]); }
-  return offsets;
-}
-
-/**
- * Tokenizes texts (no special tokens). Texts a BERT-style tokenizer would split into words by
- * whitespace and ASCII punctuation alone (see {@link asciiWordSplitter}) are split here and
- * their words looked up in the tokenizer's word cache (unseen words go to the Rust library in
- * one batch): the same tokens and offsets as encoding the whole text, without a round trip to
- * the library for every text. Every other text is encoded whole by the library, in one batch.
- */
-export async function tokenizeTexts(tok: FastTokenizer, texts: readonly string[]): Promise<TextTokens[]> {
-  const out: TextTokens[] = new Array(texts.length);
-  const split = asciiWordSplitter(tok);
-  const slow: number[] = [];
-  const fast: { text: number; words: string[]; starts: number[] }[] = [];
-  texts.forEach((text, i) => {
-    const words = split?.(text);
-    if (words) fast.push({ text: i, ...words });
-    else slow.push(i);
-  });
-  if (fast.length > 0) {
-    const pieces = await tok.encodeWordPieces(fast.flatMap((f) => f.words));
-    let k = 0;
-    for (const f of fast) {
-      const ids: number[] = [];
-      const tokens: string[] = [];
-      const offsets: [number, number][] = [];
-      for (let w = 0; w < f.words.length; w++, k++) {
-        const p = pieces[k]!;
-        const at = f.starts[w]!;
-        for (let j = 0; j < p.ids.length; j++) {
-          ids.push(p.ids[j]!);
-          tokens.push(p.tokens[j]!);
-          offsets.push([at + p.offsets[j]![0], at + p.offsets[j]![1]]);
-        }
-      }
-      out[f.text] = { ids, tokens, offsets };
-    }
-  }
-  if (slow.length > 0) {
-    const encs = await tok.binding.encodeBatch(slow.map((i) => texts[i]!), { addSpecialTokens: false });
-    slow.forEach((i, k) => {
-      const e = encs[k]!;
-      out[i] = { ids: e.getIds(), tokens: e.getTokens(), offsets: utf16Offsets(texts[i]!, e.getOffsets().map((o) => [o[0]!, o[1]!] as [number, number])) };
-    });
-  }
-  return out;
-}
-
-/** Printable ASCII plus tab, newline and carriage return: no control characters for `clean_text` to drop. */
-const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
-const splitters = new WeakMap<FastTokenizer, ((text: string) => { words: string[]; starts: number[] } | undefined) | null>();
-
-/**
- * For a WordPiece tokenizer with `BertPreTokenizer` (and an ASCII-preserving normalizer), a
- * function that splits a plain-ASCII text into the words that pre-tokenizer makes (runs of
- * characters between whitespace, each ASCII punctuation character on its own), with their
- * UTF-16 starts; `undefined` for a text it cannot vouch for (non-ASCII, control characters, or
- * an added token such as `[MASK]` inside, which the library matches before splitting). `null`
- * when the tokenizer is of another kind.
- */
-export function asciiWordSplitter(tok: FastTokenizer): ((text: string) => { words: string[]; starts: number[] } | undefined) | null {
-  let f = splitters.get(tok);
-  if (f !== undefined) return f;
-  const added = (tok.json.added_tokens ?? []).map((t) => t.content.toLowerCase()).filter((c) => c !== '');
-  const hasAdded = (text: string): boolean => {
-    if (added.length === 0) return false;
-    const lower = text.toLowerCase();
-    return added.some((c) => lower.includes(c));
-  };
-  f = tok.plainWordPiece ? (text) => (PLAIN_ASCII.test(text) && !hasAdded(text) ? splitAsciiWords(text) : undefined) : null;
-  splitters.set(tok, f);
-  return f;
-}
-
-function splitAsciiWords(text: string): { words: string[]; starts: number[] } {
-  const words: string[] = [];
-  const starts: number[] = [];
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 32;
-    const space = c === 32 || c === 9 || c === 10 || c === 13;
-    if (space || isAsciiPunct(c)) {
-      if (start >= 0) {
-        words.push(text.slice(start, i));
-        starts.push(start);
-        start = -1;
-      }
-      if (!space) {
-        words.push(text[i]!);
-        starts.push(i);
-      }
-    } else if (start < 0) start = i;
-  }
-  return { words, starts };
+/** Tokenizes texts (no special tokens; UTF-16 offsets): the tokenizer's `encodeTexts`. */
+export function tokenizeTexts(tok: WordTokenizer, texts: readonly string[]): Promise<TextTokens[]> {
+  return tok.encodeTexts(texts);
 }
 
 /** The default overlap in tokens between consecutive windows: `min(128, ⌊room / 2⌋)`. */
@@ -180,7 +58,7 @@ export function windowStarts(n: number, room: number, stride: number): number[] 
 }
 
 /** Builds the model windows of tokenized texts, special tokens added from the tokenizer's template. */
-export function buildWindows(tok: FastTokenizer, texts: readonly TextTokens[], maxLength: number, stride: number | undefined): TextWindow[] {
+export function buildWindows(tok: WordTokenizer, texts: readonly TextTokens[], maxLength: number, stride: number | undefined): TextWindow[] {
   const t = tok.template;
   const room = maxLength - tok.numSpecialTokens;
   const st = stride ?? defaultStride(room);

@@ -4,7 +4,7 @@
  * words for sentences longer than the model allows (never a silent cut).
  */
 import { TokentagError } from '../errors.ts';
-import type { FastTokenizer, WordPieces } from './tokenizer.ts';
+import type { WordPieces, WordTokenizer } from './types.ts';
 
 /** Which words of its sentence a window holds, and which of them it is responsible for. */
 export interface WindowInfo {
@@ -73,7 +73,7 @@ export interface EncodeWordsOptions {
  * A single word with more tokens than fit in a window is an error.
  */
 export async function encodeWords(
-  tokenizer: FastTokenizer,
+  tokenizer: WordTokenizer,
   sentences: readonly (readonly string[])[],
   options: EncodeWordsOptions = {},
 ): Promise<Encoding[]> {
@@ -187,7 +187,7 @@ function windowsOf(
   });
 }
 
-function assemble(tokenizer: FastTokenizer, sentence: number, wp: readonly WordPieces[], from: number, to: number, window: WindowInfo): Encoding {
+function assemble(tokenizer: WordTokenizer, sentence: number, wp: readonly WordPieces[], from: number, to: number, window: WindowInfo): Encoding {
   const t = tokenizer.template;
   const inputIds: number[] = [...t.prefixIds];
   const tokens: string[] = [...t.prefixTokens];

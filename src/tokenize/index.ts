@@ -13,6 +13,9 @@ export {
   type TokenizerOptions,
   type WordPieces,
 } from './tokenizer.ts';
+export type { TextTokens, WordTokenizer } from './types.ts';
+export { WordPieceTokenizer, wordPieceUnsupported } from './wordpiece.ts';
+export { bertTokenizerJson } from './bert-json.ts';
 export {
   countSplitSentences,
   encodeWords,

@@ -10,7 +10,7 @@
  * here saves a round trip to the library for every batch of new words. Anything else goes to
  * the library. `test/tokenize/plain-wordpiece.test.ts` checks the two agree.
  */
-import type { TokenizerJson, WordPieces } from './tokenizer.ts';
+import type { TokenizerJson, WordPieces } from './types.ts';
 
 export interface PlainWordPiece {
   readonly vocab: ReadonlyMap<string, number>;
@@ -118,4 +118,61 @@ export function encodePlainWord(wp: PlainWordPiece, word: string): WordPieces {
     start = end;
   }
   return { ids, tokens, offsets };
+}
+
+/** Printable ASCII plus tab, newline and carriage return: no control characters for `clean_text` to drop. */
+const PLAIN_ASCII = /^[\t\n\r\x20-\x7e]*$/;
+/** Splits a text into words with their UTF-16 starts, or says it cannot (`undefined`). */
+export type AsciiWordSplitter = (text: string) => { words: string[]; starts: number[] } | undefined;
+
+/** What {@link asciiWordSplitter} reads of a tokenizer. */
+export interface PlainWordPieceSource {
+  readonly json: TokenizerJson;
+  readonly plainWordPiece: PlainWordPiece | null;
+}
+
+const splitters = new WeakMap<PlainWordPieceSource, AsciiWordSplitter | null>();
+
+/**
+ * For a WordPiece tokenizer with `BertPreTokenizer` (and an ASCII-preserving normalizer), a
+ * function that splits a plain-ASCII text into the words that pre-tokenizer makes (runs of
+ * characters between whitespace, each ASCII punctuation character on its own), with their
+ * UTF-16 starts; `undefined` for a text it cannot vouch for (non-ASCII, control characters, or
+ * an added token such as `[MASK]` inside, which the library matches before splitting). `null`
+ * when the tokenizer is of another kind.
+ */
+export function asciiWordSplitter(tok: PlainWordPieceSource): AsciiWordSplitter | null {
+  let f = splitters.get(tok);
+  if (f !== undefined) return f;
+  const added = (tok.json.added_tokens ?? []).map((t) => t.content.toLowerCase()).filter((c) => c !== '');
+  const hasAdded = (text: string): boolean => {
+    if (added.length === 0) return false;
+    const lower = text.toLowerCase();
+    return added.some((c) => lower.includes(c));
+  };
+  f = tok.plainWordPiece ? (text) => (PLAIN_ASCII.test(text) && !hasAdded(text) ? splitAsciiWords(text) : undefined) : null;
+  splitters.set(tok, f);
+  return f;
+}
+
+function splitAsciiWords(text: string): { words: string[]; starts: number[] } {
+  const words: string[] = [];
+  const starts: number[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const space = c === 32 || c === 9 || c === 10 || c === 13;
+    if (space || isAsciiPunct(c)) {
+      if (start >= 0) {
+        words.push(text.slice(start, i));
+        starts.push(start);
+        start = -1;
+      }
+      if (!space) {
+        words.push(text[i]!);
+        starts.push(i);
+      }
+    } else if (start < 0) start = i;
+  }
+  return { words, starts };
 }

@@ -13,68 +13,24 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Tokenizer,
-  WordPiece,
-  bertNormalizer,
-  bertPreTokenizer,
-  templateProcessing,
-  wordPieceDecoder,
-  type Encoding as BindingEncoding,
-} from 'tokenizers';
+import { Tokenizer, type Encoding as BindingEncoding } from 'tokenizers';
 import { TokentagError } from '../errors.ts';
-import { encodePlainWord, isPlainWord, plainWordPieceOf, type PlainWordPiece } from './plain-wordpiece.ts';
+import { bertSpecialTokens, bertTokenizerJson, parseJson, parseVocabTxt, specialTokensFromJson, specialTokensFromMap } from './bert-json.ts';
+import { fastDecoder } from './decode.ts';
+import { utf16Offsets } from './offsets.ts';
+import { asciiWordSplitter, encodePlainWord, isPlainWord, plainWordPieceOf, type PlainWordPiece } from './plain-wordpiece.ts';
+import type { JsonComponent, SequenceTemplate, SpecialTokensMap, TextTokens, TokenizerConfig, TokenizerJson, TokenizerOptions, WordPieces, WordTokenizer } from './types.ts';
+
+export type { SequenceTemplate, SpecialTokensMap, TextTokens, TokenizerConfig, TokenizerJson, TokenizerOptions, WordPieces, WordTokenizer } from './types.ts';
+export { parseVocabTxt } from './bert-json.ts';
 
 /** The binding's tokenizer class, re-exported so callers need not import `tokenizers`. */
 export type BindingTokenizer = Tokenizer;
 
-/** How one word is tokenized: what every sentence containing it reuses. */
-export interface WordPieces {
-  readonly ids: readonly number[];
-  readonly tokens: readonly string[];
-  /** `[start, end)` character offsets inside the word (as HF gives for pretokenized input). */
-  readonly offsets: readonly (readonly [number, number])[];
-}
-
-/** The special tokens the post-processor puts around one sequence (`[CLS] $A [SEP]`). */
-export interface SequenceTemplate {
-  readonly prefixIds: readonly number[];
-  readonly prefixTokens: readonly string[];
-  readonly prefixTypeIds: readonly number[];
-  readonly suffixIds: readonly number[];
-  readonly suffixTokens: readonly string[];
-  readonly suffixTypeIds: readonly number[];
-  /** The token type id of the sequence itself (`$A:0`). */
-  readonly sequenceTypeId: number;
-}
-
-export interface TokenizerOptions {
-  /**
-   * For byte-level BPE (RoBERTa, GPT-2): give every word the prefix space, as
-   * `add_prefix_space=True` does in Python. Default `true`: Python refuses pretokenized input
-   * without it, because the words would then be encoded as if glued together.
-   */
-  addPrefixSpace?: boolean;
-  /** The model's maximum sequence length in tokens (`model_max_length`), if known. */
-  modelMaxLength?: number;
-  /** The special tokens by role, as in `special_tokens_map.json`. */
-  specialTokens?: SpecialTokensMap;
-}
-
-export interface SpecialTokensMap {
-  unk_token?: string;
-  pad_token?: string;
-  cls_token?: string;
-  sep_token?: string;
-  mask_token?: string;
-  bos_token?: string;
-  eos_token?: string;
-}
-
 /** Above this, `model_max_length` is HF's "no limit" sentinel (`int(1e30)`). */
 const NO_LIMIT = 1_000_000;
 
-export class FastTokenizer {
+export class FastTokenizer implements WordTokenizer {
   /** The binding's tokenizer (the Rust pipeline). */
   readonly binding: Tokenizer;
   /** The tokenizer as `tokenizer.json` holds it (after the prefix-space fix). */
@@ -178,6 +134,64 @@ export class FastTokenizer {
     return words.map((w) => local.get(w)!);
   }
 
+  /**
+   * Tokenizes texts (no special tokens; offsets in UTF-16). Texts a BERT-style tokenizer would
+   * split into words by whitespace and ASCII punctuation alone (see {@link asciiWordSplitter})
+   * are split here and their words looked up in the word cache (unseen words go to the Rust
+   * library in one batch): the same tokens and offsets as encoding the whole text, without a
+   * round trip to the library for every text. Every other text is encoded whole by the
+   * library, in one batch.
+   */
+  async encodeTexts(texts: readonly string[]): Promise<TextTokens[]> {
+    const out: TextTokens[] = new Array(texts.length);
+    const split = asciiWordSplitter(this);
+    const slow: number[] = [];
+    const fast: { text: number; words: string[]; starts: number[] }[] = [];
+    texts.forEach((text, i) => {
+      const words = split?.(text);
+      if (words) fast.push({ text: i, ...words });
+      else slow.push(i);
+    });
+    if (fast.length > 0) {
+      const pieces = await this.encodeWordPieces(fast.flatMap((f) => f.words));
+      let k = 0;
+      for (const f of fast) {
+        const ids: number[] = [];
+        const tokens: string[] = [];
+        const offsets: [number, number][] = [];
+        for (let w = 0; w < f.words.length; w++, k++) {
+          const p = pieces[k]!;
+          const at = f.starts[w]!;
+          for (let j = 0; j < p.ids.length; j++) {
+            ids.push(p.ids[j]!);
+            tokens.push(p.tokens[j]!);
+            offsets.push([at + p.offsets[j]![0], at + p.offsets[j]![1]]);
+          }
+        }
+        out[f.text] = { ids, tokens, offsets };
+      }
+    }
+    if (slow.length > 0) {
+      const encs = await this.binding.encodeBatch(slow.map((i) => texts[i]!), { addSpecialTokens: false });
+      slow.forEach((i, k) => {
+        const e = encs[k]!;
+        out[i] = { ids: e.getIds(), tokens: e.getTokens(), offsets: utf16Offsets(texts[i]!, e.getOffsets().map((o) => [o[0]!, o[1]!] as [number, number])) };
+      });
+    }
+    return out;
+  }
+
+  private decoder: ((tokens: readonly string[]) => string) | undefined;
+
+  /** `convert_tokens_to_string`: the TypeScript decoder when there is one (decode.ts), else the library's. */
+  tokensToString(tokens: readonly string[]): string {
+    if (!this.decoder) {
+      const library = this.binding.getDecoder();
+      this.decoder = fastDecoder(this.json) ?? (library ? (t) => library.decode([...t]) : (t) => t.join(' '));
+    }
+    return this.decoder(tokens);
+  }
+
   /** Forgets the cached word tokenizations. */
   clearCache(): void {
     this.cache.clear();
@@ -235,24 +249,6 @@ async function probeTemplate(binding: Tokenizer): Promise<SequenceTemplate> {
 // ---------------------------------------------------------------------------------------------
 // tokenizer.json handling
 
-/** The parts of `tokenizer.json` we read or adjust; everything else passes through. */
-export interface TokenizerJson {
-  model?: { type?: string; vocab?: unknown; unk_token?: string; continuing_subword_prefix?: string | null; [k: string]: unknown };
-  normalizer?: unknown;
-  pre_tokenizer?: JsonComponent | null;
-  post_processor?: JsonComponent | null;
-  added_tokens?: { id: number; content: string; special: boolean; [k: string]: unknown }[];
-  [k: string]: unknown;
-}
-
-interface JsonComponent {
-  type?: string;
-  add_prefix_space?: boolean;
-  pretokenizers?: JsonComponent[];
-  processors?: JsonComponent[];
-  [k: string]: unknown;
-}
-
 /**
  * What `RobertaTokenizerFast(add_prefix_space=True)` does to the backend: set
  * `add_prefix_space` on every ByteLevel pre-tokenizer and on the ByteLevel / RobertaProcessing
@@ -271,22 +267,6 @@ function setAddPrefixSpace(json: TokenizerJson): void {
   };
   visitPre(json.pre_tokenizer);
   visitPost(json.post_processor);
-}
-
-function specialTokensFromJson(json: TokenizerJson): SpecialTokensMap {
-  const special = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.content));
-  const pick = (...names: string[]): string | undefined => names.find((n) => special.has(n));
-  const map: SpecialTokensMap = {};
-  const unk = json.model?.unk_token ?? pick('[UNK]', '<unk>');
-  if (unk !== undefined) map.unk_token = unk;
-  const entries: [keyof SpecialTokensMap, string | undefined][] = [
-    ['pad_token', pick('[PAD]', '<pad>')],
-    ['cls_token', pick('[CLS]', '<s>')],
-    ['sep_token', pick('[SEP]', '</s>')],
-    ['mask_token', pick('[MASK]', '<mask>')],
-  ];
-  for (const [k, v] of entries) if (v !== undefined) map[k] = v;
-  return map;
 }
 
 const MODEL_TYPES = ['WordPiece', 'BPE', 'WordLevel', 'Unigram'];
@@ -344,14 +324,6 @@ export function checkTokenizerFitsModel(tok: FastTokenizer, vocabSize: number, w
   }
 }
 
-function parseJson<T>(text: string, what: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new TokentagError(`${what} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
 /** The binding cannot serialise to a string, only to a file: go through a temp directory. */
 export function bindingToJson(binding: Tokenizer): TokenizerJson {
   const dir = mkdtempSync(join(tmpdir(), 'tokentag-tok-'));
@@ -366,26 +338,6 @@ export function bindingToJson(binding: Tokenizer): TokenizerJson {
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model directory
-
-/** `tokenizer_config.json` fields we use (HF writes many more). */
-export interface TokenizerConfig {
-  do_lower_case?: boolean;
-  strip_accents?: boolean | null;
-  tokenize_chinese_chars?: boolean;
-  model_max_length?: number;
-  add_prefix_space?: boolean;
-  unk_token?: string | { content: string };
-  cls_token?: string | { content: string };
-  sep_token?: string | { content: string };
-  pad_token?: string | { content: string };
-  mask_token?: string | { content: string };
-  [k: string]: unknown;
-}
-
-function tokenName(v: string | { content: string } | undefined, fallback: string): string {
-  if (v === undefined || v === null) return fallback;
-  return typeof v === 'string' ? v : v.content;
-}
 
 function readJsonFile<T>(path: string): T | undefined {
   if (!existsSync(path)) return undefined;
@@ -406,27 +358,12 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
     ...options,
     modelMaxLength: options.modelMaxLength ?? config.model_max_length,
   };
-  if (specialMap !== undefined && options.specialTokens === undefined) {
-    const st: Record<string, string> = {};
-    for (const [k, v] of Object.entries(specialMap)) if (typeof v === 'string' || (v && typeof v === 'object' && 'content' in v)) st[k] = tokenName(v, '');
-    opts.specialTokens = st as SpecialTokensMap;
-  }
+  if (specialMap !== undefined && options.specialTokens === undefined) opts.specialTokens = specialTokensFromMap(specialMap);
   const jsonPath = isFile ? path : join(dir, 'tokenizer.json');
   if (existsSync(jsonPath)) return FastTokenizer.fromJson(readFileSync(jsonPath, 'utf8'), opts, jsonPath);
   const vocabPath = join(dir, 'vocab.txt');
   if (existsSync(vocabPath)) return bertWordPieceTokenizer(readFileSync(vocabPath, 'utf8'), config, opts);
   throw new TokentagError(`${path}: no tokenizer.json or vocab.txt; expected a Hugging Face model or tokenizer directory`);
-}
-
-/** Parses `vocab.txt`: one token a line, the id is the line number (a repeated token keeps its last id, as HF's `load_vocab`). */
-export function parseVocabTxt(text: string): Record<string, number> {
-  const vocab: Record<string, number> = Object.create(null);
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((line, i) => {
-    vocab[line.endsWith('\r') ? line.slice(0, -1) : line] = i;
-  });
-  return vocab;
 }
 
 /**
@@ -443,37 +380,9 @@ export async function bertWordPieceTokenizer(
   options: TokenizerOptions = {},
 ): Promise<FastTokenizer> {
   const vocab = typeof vocabTxt === 'string' ? parseVocabTxt(vocabTxt) : vocabTxt;
-  const lowercase = config.do_lower_case ?? true;
-  const unk = tokenName(config.unk_token, '[UNK]');
-  const cls = tokenName(config.cls_token, '[CLS]');
-  const sep = tokenName(config.sep_token, '[SEP]');
-  const pad = tokenName(config.pad_token, '[PAD]');
-  const mask = tokenName(config.mask_token, '[MASK]');
-  for (const [role, tok] of [['cls_token', cls], ['sep_token', sep]] as const) {
-    if (vocab[tok] === undefined) throw new TokentagError(`vocab.txt has no ${role} ${JSON.stringify(tok)}`);
-  }
-  const t = new Tokenizer(WordPiece.init({ ...vocab }, { unkToken: unk, continuingSubwordPrefix: '##', maxInputCharsPerWord: 100 }));
-  t.setNormalizer(
-    bertNormalizer({
-      cleanText: true,
-      handleChineseChars: config.tokenize_chinese_chars ?? true,
-      stripAccents: config.strip_accents ?? lowercase,
-      lowercase,
-    }),
-  );
-  t.setPreTokenizer(bertPreTokenizer());
-  t.setPostProcessor(
-    templateProcessing(`${cls}:0 $A:0 ${sep}:0`, `${cls}:0 $A:0 ${sep}:0 $B:1 ${sep}:1`, [
-      [cls, vocab[cls]],
-      [sep, vocab[sep]],
-    ]),
-  );
-  t.setDecoder(wordPieceDecoder('##', true));
-  // PreTrainedTokenizerFast registers all special tokens that exist in the vocabulary.
-  t.addSpecialTokens([pad, unk, cls, sep, mask].filter((tok) => vocab[tok] !== undefined));
-  return FastTokenizer.fromBinding(t, {
+  return FastTokenizer.fromJson(bertTokenizerJson(vocab, config), {
     ...options,
     modelMaxLength: options.modelMaxLength ?? config.model_max_length,
-    specialTokens: options.specialTokens ?? { unk_token: unk, sep_token: sep, pad_token: pad, cls_token: cls, mask_token: mask },
+    specialTokens: options.specialTokens ?? bertSpecialTokens(config),
   });
 }

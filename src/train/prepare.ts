@@ -11,7 +11,7 @@ import type { TaggedRow } from '../data/row.ts';
 import { TokentagError } from '../errors.ts';
 import { alignLabels } from '../tokenize/align.ts';
 import { countSplitSentences, encodeWords, type Encoding } from '../tokenize/encode.ts';
-import type { FastTokenizer } from '../tokenize/tokenizer.ts';
+import type { WordTokenizer } from '../tokenize/types.ts';
 import type { EncodedFeature } from './batching.ts';
 import type { EvalFeature, EvaluationResult } from './evaluate.ts';
 
@@ -44,7 +44,7 @@ export interface PreparedSplit {
 
 /** Encodes one split and builds its training and evaluation features. */
 export async function prepareSplit(
-  tokenizer: FastTokenizer,
+  tokenizer: WordTokenizer,
   split: Dataset<TaggedRow>,
   labelColumn: string,
   labelNames: readonly string[],
@@ -169,7 +169,7 @@ export interface PreparedSplits {
 
 /** {@link prepareSplit} for a run's train, validation and test splits. */
 export async function prepareSplits(
-  tokenizer: FastTokenizer,
+  tokenizer: WordTokenizer,
   dataset: DatasetDict<TaggedRow>,
   labelColumn: string,
   labelNames: readonly string[],
@@ -188,7 +188,7 @@ export async function prepareSplits(
  * The training features of a run: the train split's, plus a word-dropout copy when `rate` > 0
  * (see {@link withWordDropout}), masked with the tokenizer's unknown token.
  */
-export function trainingFeatures(train: PreparedSplit, tokenizer: FastTokenizer, rate: number, seed: number, rateName = 'wordDropout'): EncodedFeature[] {
+export function trainingFeatures(train: PreparedSplit, tokenizer: WordTokenizer, rate: number, seed: number, rateName = 'wordDropout'): EncodedFeature[] {
   if (!(rate > 0)) return train.trainFeatures;
   const unk = tokenizer.specialTokens.unk_token;
   const unkId = unk === undefined ? undefined : tokenizer.tokenToId(unk);
