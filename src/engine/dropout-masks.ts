@@ -13,8 +13,7 @@
  * WebAssembly memory that ONNX Runtime reads the masks from, bit for bit the values `fillMask`
  * draws one after the other (a test compares them).
  */
-import './ort-env.ts'; // before onnxruntime-node: telemetry off (it crashes on long command lines)
-import * as ort from 'onnxruntime-node';
+import * as ort from './ort.ts';
 import { mix32 } from '../data/rng.ts';
 import { TokentagError } from '../errors.ts';
 import type { DropoutMask } from './layers.ts';

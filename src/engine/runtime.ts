@@ -1,6 +1,7 @@
 /**
- * The training runtime: runs the training graph of `optim.ts` through onnxruntime-node and the
- * optimizer of `adamw.ts` over the same buffers.
+ * The training runtime: runs the training graph of `optim.ts` through ONNX Runtime (ort.ts:
+ * onnxruntime-node, or onnxruntime-web in a browser) and the optimizer of `adamw.ts` over the
+ * same buffers.
  *
  * Buffers: every trainable tensor's weights, gradient and AdamW moments live in WebAssembly
  * memory (`AdamWState`), each wrapped once in an `ort.Tensor`. A step feeds the weights (ONNX
@@ -9,15 +10,13 @@
  * and the gradient norm are finite, one fused pass clips and applies AdamW. A diverged step never reaches the optimizer, so the
  * last good weights and moments survive it untouched.
  */
-import './ort-env.ts'; // before onnxruntime-node: telemetry off (it crashes on long command lines)
-import * as ort from 'onnxruntime-node';
+import * as ort from './ort.ts';
 import { TokentagError } from '../errors.ts';
 import { type AdamWOptions, type ResolvedAdamW, AdamWState, adamwScalars, clipCoefficient, resolveAdamW, totalNorm } from './adamw.ts';
 import { type DType, type TensorData, sizeOf, tensor } from './dtype.ts';
 import type { Graph, Shape, Value } from './graph.ts';
 import { serializeModel } from './onnx.ts';
 import { DropoutMaskSource } from './dropout-masks.ts';
-import { collectGarbage } from './release.ts';
 import { type EvalGraph, type ModelFn, type TrainingGraphs, buildEvalGraph, buildTrainingGraphs, trainNames as N } from './optim.ts';
 
 // ---- errors --------------------------------------------------------------------------------
@@ -203,7 +202,7 @@ async function createSession(graph: Graph, opts: SessionSettings): Promise<ort.I
   if (opts.threads !== undefined) so.intraOpNumThreads = opts.threads;
   if (opts.spinning !== undefined) so.extra = { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } };
   // Per-node timings as Chrome trace JSON, for finding where a step's time goes.
-  const profile = process.env.TOKENTAG_ORT_PROFILE;
+  const profile = ort.profilePrefix();
   if (profile) Object.assign(so, { enableProfiling: true, profileFilePrefix: `${profile}-${graph.name}` });
   // ORT's arena grows in powers of two and keeps what it took; plain malloc (tuned by
   // bin/tokentag.js to keep freed memory) wastes less and was as fast in bench/engine.
@@ -218,9 +217,9 @@ async function createSession(graph: Graph, opts: SessionSettings): Promise<ort.I
 
 function checkProvider(ep: ExecutionProvider): void {
   if (ep === 'cpu') return;
-  const available = ort.listSupportedBackends().map((x) => x.name);
+  const available = ort.availableProviders();
   if (!available.includes(ep)) {
-    throw new EngineRuntimeError(`execution provider '${ep}' is not available in this onnxruntime-node build (available: ${available.join(', ')})`);
+    throw new EngineRuntimeError(`execution provider '${ep}' is not available in this ${ort.RUNTIME} build (available: ${available.join(', ')})`);
   }
 }
 
@@ -432,7 +431,7 @@ export class TrainingSession {
     } finally {
       this.busy = false;
       // Free the binding's unread output copies now, before the next step allocates (release.ts).
-      if (this.gradBytes >= COLLECT_ABOVE_BYTES) collectGarbage();
+      if (this.gradBytes >= COLLECT_ABOVE_BYTES) ort.releaseOutputCopies();
     }
   }
 

@@ -11,26 +11,12 @@
  * also tokenizes and post-processes, so it is handed less of the work (INLINE_WEIGHT).
  */
 import os from 'node:os';
-import '../engine/ort-env.ts'; // before onnxruntime-node: telemetry off (it crashes on long command lines)
-import * as ort from 'onnxruntime-node';
+import * as ort from '../engine/ort.ts';
 import { WorkerLane } from '../engine/worker-lane.ts';
 import { TokentagError } from '../errors.ts';
+import { type ModelRunner, type RunnerTensor, sessionRunner } from './session-runner.ts';
 
-/** A tensor as it crosses to a worker: plain data, dims and type. */
-export interface RunnerTensor {
-  readonly type: 'int64' | 'float32';
-  readonly data: BigInt64Array | Float32Array;
-  readonly dims: readonly number[];
-}
-
-export interface ModelRunner {
-  readonly inputNames: readonly string[];
-  /** How many `run` calls execute at the same time (the session count). */
-  readonly lanes: number;
-  /** Runs the graph. Feeds sent to a worker have their buffers transferred: do not use them afterwards. */
-  run(feeds: Readonly<Record<string, RunnerTensor>>): Promise<Record<string, RunnerTensor>>;
-  dispose(): Promise<void>;
-}
+export type { ModelRunner, RunnerTensor } from './session-runner.ts';
 
 export interface RunnerOptions {
   /** ONNX Runtime sessions: one on the calling thread, the rest in worker threads. */
@@ -60,7 +46,7 @@ export async function createRunner(source: string | Uint8Array, options: RunnerO
   const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
   if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
   else if (sessions > 1) sessionOptions.intraOpNumThreads = Math.max(1, Math.floor(os.availableParallelism() / sessions));
-  const inline = inProcessRunner(
+  const inline = sessionRunner(
     typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions),
   );
   if (sessions === 1) return inline;
@@ -70,27 +56,6 @@ export async function createRunner(source: string | Uint8Array, options: RunnerO
     await inline.dispose();
     throw e;
   }
-}
-
-function inProcessRunner(session: ort.InferenceSession): ModelRunner {
-  return {
-    inputNames: session.inputNames,
-    lanes: 1,
-    async run(feeds) {
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      let result: ort.InferenceSession.OnnxValueMapType;
-      try {
-        result = await session.run(ortFeeds);
-      } catch (e) {
-        throw new TokentagError(`ONNX Runtime: ${(e as Error).message}`);
-      }
-      const out: Record<string, RunnerTensor> = {};
-      for (const [name, t] of Object.entries(result)) out[name] = { type: t.type as RunnerTensor['type'], data: t.data as Float32Array, dims: t.dims };
-      return out;
-    },
-    dispose: () => session.release(),
-  };
 }
 
 interface Lane {

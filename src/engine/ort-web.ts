@@ -1,0 +1,22 @@
+/**
+ * The browser's ONNX Runtime: onnxruntime-web on WebAssembly (SIMD; threads when the page is
+ * cross-origin isolated). The browser build (web/build.ts) puts this module in place of ort.ts;
+ * it exports the same names. Where the `.wasm` files are served from and how many threads run is
+ * set by the page on `env.wasm` before the first session.
+ */
+export { InferenceSession, Tensor, env } from 'onnxruntime-web/wasm';
+
+export const RUNTIME = 'onnxruntime-web';
+
+/** WebAssembly is always there ('cpu' is onnxruntime-web's name for it too). */
+export function availableProviders(): string[] {
+  return ['cpu', 'wasm'];
+}
+
+/** No file system to write a profile to. */
+export function profilePrefix(): string | undefined {
+  return undefined;
+}
+
+/** onnxruntime-web copies outputs into fresh JS arrays that V8 collects as it goes; nothing to force. */
+export function releaseOutputCopies(): void {}

@@ -1,0 +1,33 @@
+/**
+ * The ONNX Runtime binding the engine runs on — the one module that names it. In Node it is
+ * onnxruntime-node; the browser build (web/build.ts) swaps this module for ort-web.ts
+ * (onnxruntime-web: WebAssembly with SIMD and threads), which exports the same names, so the
+ * training runtime, the dropout masks and the pipeline's runner are one code path on both.
+ * (test/engine/ort-seam.test.ts checks the two modules agree.)
+ */
+import './ort-env.ts'; // before onnxruntime-node: telemetry off (it crashes on long command lines)
+import { listSupportedBackends } from 'onnxruntime-node';
+import { collectGarbage } from './release.ts';
+
+export { InferenceSession, Tensor, env } from 'onnxruntime-node';
+
+/** The binding's package name, for messages. */
+export const RUNTIME = 'onnxruntime-node';
+
+/** The execution providers this binding can create sessions on. */
+export function availableProviders(): string[] {
+  return listSupportedBackends().map((b) => b.name);
+}
+
+/** Where ONNX Runtime's per-node profile goes (`TOKENTAG_ORT_PROFILE`), if anywhere. */
+export function profilePrefix(): string | undefined {
+  return process.env.TOKENTAG_ORT_PROFILE;
+}
+
+/**
+ * onnxruntime-node returns a JS copy of every fetched output, even pre-allocated ones; after a
+ * run that fetched many bytes, collect them before the next run allocates (see release.ts).
+ */
+export function releaseOutputCopies(): void {
+  collectGarbage();
+}
