@@ -38,6 +38,7 @@ import { describeFsError, fsErrorCodeOf, makeDirs } from '../io/writable.ts';
 import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { readSafetensors, writeSafetensors } from '../models/safetensors.ts';
+import type { CheckpointStore } from './checkpoint-store.ts';
 import type { ScheduleJson } from './schedule.ts';
 
 export const OPTIMIZER_NAME = 'optimizer.safetensors';
@@ -307,4 +308,17 @@ export function rotateCheckpoints(outputDir: string, limit: number | null, bestC
   const toDelete = ordered.slice(0, Math.max(0, ordered.length - keep));
   for (const c of toDelete) removeCheckpoint(c.dir);
   return toDelete.map((c) => c.dir);
+}
+
+/** The Node store: `checkpoint-<step>/` directories in `outputDir` (the functions above). */
+export function directoryCheckpointStore(outputDir: string, opts: SaveOptions = {}): CheckpointStore {
+  return {
+    nameFor: (step) => checkpointDir(outputDir, step),
+    write: (contents) => writeCheckpoint(outputDir, contents, opts),
+    read: (dir) => readCheckpoint(dir),
+    params: (dir) => loadTokenClassifier(dir).params,
+    latest: () => latestCheckpoint(outputDir),
+    rotate: (limit, best) => rotateCheckpoints(outputDir, limit, best),
+    same: (a, b) => path.resolve(a) === path.resolve(b),
+  };
 }

@@ -23,7 +23,7 @@ import { TokentagError } from '../errors.ts';
 import { checkWritableDir } from '../io/writable.ts';
 import type { EntityOptions } from '../metrics/types.ts';
 import { architectureFor } from '../models/auto.ts';
-import { loadTokenClassifier, saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
+import { saveTokenClassifier, type SaveOptions } from '../models/checkpoint.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { type OptionNames, optionName, type TrainingArguments, type TrainingArgumentsInit, trainingArguments, trainingArgumentsToJson } from './args.ts';
 import { batches, type CollateOptions, collate, type EncodedFeature } from './batching.ts';
@@ -34,14 +34,12 @@ import {
   type TrainerStateJson,
   TRAINER_STATE_NAME,
   cleanCheckpointDebris,
-  latestCheckpoint,
+  directoryCheckpointStore,
   listCheckpoints,
-  readCheckpoint,
   removeCheckpoint,
-  rotateCheckpoints,
   TrainerCheckpointError,
-  writeCheckpoint,
 } from './checkpoint.ts';
+import type { CheckpointStore } from './checkpoint-store.ts';
 import { DataCollatorForTokenClassification, featureOfRow, type TokenClassificationRow } from './collator.ts';
 import type { RowSource } from './data-loader.ts';
 import { type EvalFeature, type EvaluationResult, checkEvalFeatures, evaluateModel, evaluateTokens } from './evaluate.ts';
@@ -107,6 +105,10 @@ export interface TrainerOptions {
   readonly executionProvider?: ExecutionProvider;
   /** How the caller spells the options in messages (a command line: `{ numTrainEpochs: '--epochs', … }`). */
   readonly optionNames?: OptionNames;
+  /** Where checkpoints go; default `checkpoint-<step>/` directories in `outputDir` (a browser keeps them in memory). */
+  readonly checkpointStore?: CheckpointStore;
+  /** Called with every log record as it is logged (training logs, evaluations, the final metrics), as Hugging Face's `on_log`. */
+  readonly onLog?: (record: LogRecord) => void;
 }
 
 export interface TrainOptions {
@@ -235,6 +237,7 @@ export class Trainer {
   /** The metric keys of the table's columns, from the first evaluation. */
   #columns: string[] | undefined;
   readonly #out: ProgressStream | null;
+  readonly #store: CheckpointStore;
   #session: Promise<TrainingSession> | null = null;
   #bar: ProgressBar | null = null;
   #tokensSeen = 0;
@@ -309,6 +312,7 @@ export class Trainer {
     const filesFrom = tokenizer ?? (collator ? ('backend' in collator.tokenizer ? collator.tokenizer.backend : collator.tokenizer) : undefined);
     this.#tokenizerFiles = opts.tokenizerFiles ?? (filesFrom ? tokenizerFiles(filesFrom) : undefined);
     this.#out = opts.output === undefined ? process.stderr : opts.output;
+    this.#store = opts.checkpointStore ?? directoryCheckpointStore(this.args.outputDir, { tokenizerFiles: this.#tokenizerFiles });
   }
 
   #name(field: Parameters<typeof optionName>[1]): string {
@@ -420,6 +424,7 @@ export class Trainer {
   #log(record: LogRecord): void {
     this.logHistory.push(record);
     this.#print(formatRecord(record));
+    this.#opts.onLog?.(record);
   }
 
   /** The evaluation table (header, separator, one row per evaluation). */
@@ -577,7 +582,7 @@ export class Trainer {
   async #save(position: DataPosition): Promise<string> {
     const session = await this.session();
     const schedule = this.#schedule!;
-    const dir = path.join(this.args.outputDir, `checkpoint-${this.globalStep}`);
+    const dir = this.#store.nameFor(this.globalStep);
     if (this.bestGlobalStep === this.globalStep) this.bestModelCheckpoint = dir;
     const contents: CheckpointContents = {
       config: this.config,
@@ -587,10 +592,10 @@ export class Trainer {
       trainerState: this.#trainerState(),
       trainingArgs: trainingArgumentsToJson(this.args),
     };
-    const written = writeCheckpoint(this.args.outputDir, contents, { tokenizerFiles: this.#tokenizerFiles });
+    const written = this.#store.write(contents);
     this.lastCheckpoint = written;
-    for (const d of rotateCheckpoints(this.args.outputDir, this.args.saveTotalLimit, this.bestModelCheckpoint)) {
-      if (this.lastCheckpoint && path.resolve(d) === path.resolve(this.lastCheckpoint)) this.lastCheckpoint = null;
+    for (const d of this.#store.rotate(this.args.saveTotalLimit, this.bestModelCheckpoint)) {
+      if (this.lastCheckpoint && this.#store.same(d, this.lastCheckpoint)) this.lastCheckpoint = null;
     }
     return written;
   }
@@ -653,7 +658,8 @@ export class Trainer {
       warmupSteps: warmupStepsFor(this.#maxSteps, a.warmupSteps, a.warmupRatio),
     });
     this.#schedule = schedule;
-    this.#prepareOutputDir(opts.resumeFromCheckpoint !== undefined);
+    // Only checkpoint directories need it; a store of the caller's (a browser tab's memory) has no directory.
+    if (!this.#opts.checkpointStore) this.#prepareOutputDir(opts.resumeFromCheckpoint !== undefined);
     const session = await this.session();
 
     // Where to start.
@@ -661,9 +667,9 @@ export class Trainer {
     let skip = 0;
     let startEpochEndDone = false;
     if (opts.resumeFromCheckpoint !== undefined) {
-      const dir = opts.resumeFromCheckpoint === true ? latestCheckpoint(a.outputDir) : opts.resumeFromCheckpoint;
-      if (!dir) throw new TokentagError(`${this.#name('resumeFromCheckpoint')}: no complete checkpoint found in ${a.outputDir}`);
-      const ck = readCheckpoint(dir);
+      const dir = opts.resumeFromCheckpoint === true ? this.#store.latest() : opts.resumeFromCheckpoint;
+      if (!dir) throw new TokentagError(`${this.#name('resumeFromCheckpoint')}: no complete checkpoint found in ${this.#opts.checkpointStore ? 'this session' : a.outputDir}`);
+      const ck = this.#store.read(dir);
       const ta = ck.trainingArgs;
       const mismatch: string[] = [];
       if (ta.per_device_train_batch_size !== a.perDeviceTrainBatchSize) mismatch.push(`${this.#name('perDeviceTrainBatchSize')} ${String(ta.per_device_train_batch_size)} → ${a.perDeviceTrainBatchSize}`);
@@ -805,7 +811,7 @@ export class Trainer {
     }
 
     if (!interrupted && a.loadBestModelAtEnd && this.bestModelCheckpoint) {
-      const { params } = loadTokenClassifier(this.bestModelCheckpoint);
+      const params = this.#store.params(this.bestModelCheckpoint);
       const st = session.state();
       session.loadState({ step: st.step, params, expAvg: st.expAvg, expAvgSq: st.expAvgSq });
       this.#print(`Loading best model from ${this.bestModelCheckpoint} (score: ${this.bestMetric}).`);

@@ -8,6 +8,7 @@ import { type TensorBatch, TrainingSession } from '../../src/engine/runtime.ts';
 import { architectureFor } from '../../src/models/index.ts';
 import { batches, type EncodedFeature } from '../../src/train/batching.ts';
 import { readCheckpoint } from '../../src/train/checkpoint.ts';
+import { MemoryCheckpointStore } from '../../src/train/checkpoint-store.ts';
 import { type EvalFeature, evaluateModel } from '../../src/train/evaluate.ts';
 import { ProgressBar } from '../../src/train/progress.ts';
 import { LrSchedule } from '../../src/train/schedule.ts';
@@ -233,6 +234,35 @@ for (const dropout of [0, 0.1]) test(`abort: the current step finishes, a checkp
   const third = new Trainer({ model: { config, params: arch.init(config, 7) }, args: { ...args, outputDir: dir, perDeviceTrainBatchSize: 4 }, trainFeatures, output: null });
   await assert.rejects(third.train({ resumeFromCheckpoint: r1.lastCheckpoint! }), /cannot resume .*perDeviceTrainBatchSize 8 → 4/);
   await third.dispose();
+});
+
+test('in memory (as a browser tab): stop on the signal, resume from the store, the same weights and losses as an uninterrupted run; onLog sees every record', async () => {
+  const args = { learningRate: 5e-3, numTrainEpochs: 2, loggingSteps: 1, evalStrategy: 'epoch', saveStrategy: 'no', threads: 1 } as const;
+  const full = new Trainer({ model: { config, params: arch.init(config, 7) }, args: { ...args, outputDir: 'unused' }, trainFeatures, evalFeatures: evalData, output: null });
+  await full.train();
+  const expected = await full.weights();
+  await full.dispose();
+
+  const store = new MemoryCheckpointStore();
+  const controller = new AbortController();
+  const seen: Record<string, number>[] = [];
+  const onLog = (r: Record<string, number>) => {
+    seen.push(r);
+    if (r.step === 3 && 'loss' in r) controller.abort();
+  };
+  const first = new Trainer({ model: { config, params: arch.init(config, 7) }, args: { ...args, outputDir: 'unused' }, trainFeatures, evalFeatures: evalData, output: null, checkpointStore: store, onLog });
+  const r1 = await first.train({ signal: controller.signal });
+  assert.equal(r1.interrupted, true);
+  assert.equal(r1.lastCheckpoint, 'checkpoint-3');
+  assert.deepEqual(seen, first.logHistory, 'onLog sees every record, in order');
+  await first.dispose();
+  const second = new Trainer({ model: { config, params: arch.init(config, 99) }, args: { ...args, outputDir: 'unused' }, trainFeatures, evalFeatures: evalData, output: null, checkpointStore: store, onLog });
+  const r2 = await second.train({ resumeFromCheckpoint: true });
+  assert.equal(r2.globalStep, 10);
+  same(expected, await second.weights());
+  assert.ok(seen.filter((r) => 'eval_f1' in r).length === 2, 'both epochs evaluated across the two calls');
+  assert.ok(!fs.existsSync('unused'), 'nothing written to disk');
+  await second.dispose();
 });
 
 test('evaluateModel scores the first sub-token of each word and returns word-level predictions', async () => {
