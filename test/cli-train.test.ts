@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticConll } from '../src/data/synthetic.ts';
+import { writeSyntheticConll } from '../src/data/synthetic-files.ts';
 import { loadDataset, saveDataset } from '../src/data/load.ts';
 import { CONLL2003_NER } from '../src/data/labels.ts';
 import { runCli } from './helpers/cli.ts';

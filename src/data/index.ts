@@ -62,5 +62,6 @@ export {
 export { Rng, permutation, shuffleInPlace, type RngState } from './rng.ts';
 export { alignExample, renderInspect, splitStats, type SplitStats } from './inspect.ts';
 export { decodeUtf8, readTextFile } from './text.ts';
-export { SYNTHETIC_DEFAULT_SIZES, SYNTHETIC_LEXICON, syntheticHeldOutNames, syntheticNer, syntheticTemplates, writeSyntheticConll, type LexiconList, type NamePool, type SyntheticOptions, type SyntheticRow } from './synthetic.ts';
+export { SYNTHETIC_DEFAULT_SIZES, SYNTHETIC_LEXICON, syntheticHeldOutNames, syntheticNer, syntheticTemplates, type LexiconList, type NamePool, type SyntheticOptions, type SyntheticRow } from './synthetic.ts';
 export { splitWords } from './words.ts';
+export { writeSyntheticConll } from './synthetic-files.ts';

@@ -28,7 +28,6 @@ import { Dataset, DatasetDict } from './dataset.ts';
 import { ClassLabel, tokenClassificationFeatures } from './features.ts';
 import { CONLL2003_NER } from './labels.ts';
 import { COMMON_WORDS, LEXICON, TRAIN_EXCLUDED } from './lexicon.ts';
-import { saveDataset } from './load.ts';
 import { hashString, Rng } from './rng.ts';
 import type { TaggedRow } from './row.ts';
 import { CLOSERS, OPENERS, TEMPLATE_SETS } from './synthetic-templates.ts';
@@ -522,12 +521,4 @@ export function syntheticNer(options: SyntheticOptions = {}): DatasetDict<Synthe
       return [name, Dataset.fromFrozen(rows, features)] as const;
     }),
   );
-}
-
-/**
- * Writes the corpus as 2-column CoNLL (`token tag`) to `dir/train.txt`, `dir/validation.txt`
- * and `dir/test.txt`, for `tokentag data inspect --dataset DIR`; returns the files written.
- */
-export async function writeSyntheticConll(dir: string, options: SyntheticOptions = {}): Promise<string[]> {
-  return saveDataset(syntheticNer(options), dir, { format: 'conll' });
 }

@@ -8,6 +8,13 @@ export { InferenceSession, Tensor, env } from 'onnxruntime-web/wasm';
 
 export const RUNTIME = 'onnxruntime-web';
 
+/**
+ * onnxruntime-web (1.30, WebAssembly) copies inputs into its own heap and outputs out of it; a
+ * pre-allocated CPU output tensor comes back unwritten. So the runtime fetches outputs by name
+ * and copies them into its buffers (bench/web-train.ts measures what that costs).
+ */
+export const WRITES_PREALLOCATED_OUTPUTS: boolean = false;
+
 /** WebAssembly is always there ('cpu' is onnxruntime-web's name for it too). */
 export function availableProviders(): string[] {
   return ['cpu', 'wasm'];

@@ -14,6 +14,13 @@ export { InferenceSession, Tensor, env } from 'onnxruntime-node';
 /** The binding's package name, for messages. */
 export const RUNTIME = 'onnxruntime-node';
 
+/**
+ * Whether `run(feeds, fetches)` writes pre-allocated output tensors in place: onnxruntime-node
+ * does (into any memory, WebAssembly's included); onnxruntime-web returns the tensors given but
+ * leaves them unwritten, so there the runtime fetches by name and copies.
+ */
+export const WRITES_PREALLOCATED_OUTPUTS: boolean = true;
+
 /** The execution providers this binding can create sessions on. */
 export function availableProviders(): string[] {
   return listSupportedBackends().map((b) => b.name);

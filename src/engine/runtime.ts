@@ -453,7 +453,8 @@ export class TrainingSession {
     const graph = this.accumulates ? 'train_gradient' : 'train';
     let results: ort.InferenceSession.ReturnType;
     try {
-      results = await this.session.run(feeds, fetches);
+      // A binding that does not write pre-allocated outputs is asked for them by name, then copied (ort.ts).
+      results = ort.WRITES_PREALLOCATED_OUTPUTS ? await this.session.run(feeds, fetches) : await this.session.run(feeds, Object.keys(fetches));
     } catch (e) {
       const where = micro === undefined ? `step ${step}` : `step ${step}, micro-batch ${micro + 1}`;
       throw new EngineRuntimeError(`ONNX Runtime failed running graph '${graph}' at ${where}: ${(e as Error).message}`, { cause: e });
@@ -462,7 +463,8 @@ export class TrainingSession {
     // (onnxruntime-node 1.30 also returns a JS copy of each fetched output, which is dropped
     // here.) A binding that ignored the pre-allocated tensors would break the buffer design, so
     // the first run checks, and falls back to copying.
-    if (!this.verified.has(graph)) {
+    if (!ort.WRITES_PREALLOCATED_OUTPUTS) this.copyOutputs.add(graph);
+    else if (!this.verified.has(graph)) {
       for (const [name, t] of Object.entries(fetches)) {
         const src = results[name]?.data as Float32Array | undefined;
         const dst = t.data as Float32Array;

@@ -84,7 +84,8 @@ function labelsFromOption(id2label: LoadOptions['id2label']): string[] {
 }
 
 /** The config with the labels the caller asked for. */
-function applyLabels(config: ModelConfig, opts: LoadOptions): ModelConfig {
+/** The config with the labels `opts` asks for (`id2label`, `numLabels`). */
+export function applyLabels(config: ModelConfig, opts: LoadOptions): ModelConfig {
   if (opts.numLabels !== undefined && !(Number.isInteger(opts.numLabels) && opts.numLabels >= 1)) {
     throw new CheckpointError('numLabels option', undefined, `numLabels must be a positive integer, got ${opts.numLabels}`);
   }
@@ -322,7 +323,7 @@ export interface SaveOptions {
 }
 
 /** The metadata `save_pretrained` writes; `from_pretrained` rejects safetensors files without a known format. */
-const SAFETENSORS_METADATA = { format: 'pt' } as const;
+export const SAFETENSORS_METADATA = { format: 'pt' } as const;
 
 /**
  * Writes a token classifier in the Hugging Face layout: `config.json` (with `architectures`,

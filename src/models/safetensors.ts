@@ -16,7 +16,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
-import { endianness } from 'node:os';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { TokentagError } from '../errors.ts';
 import type { DType, TensorData } from '../engine/dtype.ts';
@@ -389,8 +388,11 @@ function materialise(e: SafetensorsEntry, data: Uint8Array, file: string, option
   }
 }
 
+/** Whether typed arrays are little-endian here (asked of the typed arrays themselves, so it holds in browsers too). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 function checkHostEndianness(file: string): void {
-  if (endianness() !== 'LE') throw new CheckpointError(file, undefined, 'safetensors data is little-endian; big-endian hosts are not supported');
+  if (!LITTLE_ENDIAN) throw new CheckpointError(file, undefined, 'safetensors data is little-endian; big-endian hosts are not supported');
 }
 
 /**

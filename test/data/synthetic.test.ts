@@ -14,9 +14,9 @@ import {
   syntheticHeldOutNames,
   syntheticNer,
   syntheticTemplates,
-  writeSyntheticConll,
 } from '../../src/data/synthetic.ts';
 import { splitWords } from '../../src/data/words.ts';
+import { writeSyntheticConll } from '../../src/data/synthetic-files.ts';
 
 const corpus = syntheticNer();
 const SPLITS = ['train', 'validation', 'test'] as const;

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Rng } from '../../src/data/rng.ts';
 import { decodeUtf8 } from '../../src/data/text.ts';
 import { InputError } from '../../src/errors.ts';
-import { writeSyntheticConll } from '../../src/data/synthetic.ts';
+import { writeSyntheticConll } from '../../src/data/synthetic-files.ts';
 import { exportOnnx, loadTokenClassifier, saveTokenClassifier } from '../../src/models/index.ts';
 import { isCompleteCheckpoint, latestCheckpoint, listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.ts';
 import { makeTinyModel } from '../helpers/tiny-model.ts';
