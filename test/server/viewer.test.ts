@@ -1,33 +1,19 @@
 /**
  * The entity viewer in a real browser: Debian's chromium driven by playwright-core (no browser
- * download). Locally the test skips, saying so, when chromium is not installed; in CI (CI=true)
- * a missing chromium is a failure, and .ci/run installs it.
+ * download; see test/helpers/browser.ts).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { serve, type TokentagServer } from '../../src/server/index.ts';
 import { entityColour } from '../../src/web/render.js';
+import { launchChromium, skipWithoutBrowser } from '../helpers/browser.ts';
 import { makeTinyModel } from '../helpers/tiny-model.ts';
 
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim() || undefined;
-    } catch {
-      /* not there */
-    }
-  }
-  return undefined;
-}
-
-const executable = findChromium();
-if (!executable && process.env.CI) throw new Error('chromium is not installed, and CI must run the browser test (.ci/run installs it: apt-get install -y chromium)');
-const skip = executable ? false : 'chromium is not installed (apt-get install -y chromium); the browser test is skipped here, never in CI';
+const skip = skipWithoutBrowser;
 
 let root = '';
 let server: TokentagServer;
@@ -38,10 +24,7 @@ before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokentag-viewer-'));
   server = await serve({ model: await makeTinyModel(path.join(root, 'viewer-model')), port: 0, log: () => {} });
   await server.ready;
-  browser = await chromium.launch({
-    executablePath: executable,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
