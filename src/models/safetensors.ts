@@ -568,8 +568,16 @@ interface Planned {
   readonly source: TensorData;
 }
 
+// TextEncoder rather than Buffer: serialising also runs in a browser tab (web/job.ts).
+const utf8 = new TextEncoder();
+
+/** Bytewise order of the UTF-8 encodings (the reference writer's order of names). */
 function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
 }
 
 /** Validates the tensors and lays out the header; data is not touched beyond `.length`. */
@@ -612,7 +620,7 @@ function plan(tensors: TensorsToSave, metadata: Readonly<Record<string, string>>
     parts.push(`${JSON.stringify(p.name)}:{"dtype":"${p.dtype}","shape":[${shape}],"data_offsets":[${offset},${offset + p.byteLength}]}`);
     offset += p.byteLength;
   }
-  const json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  const json = utf8.encode(`{${parts.join(',')}}`);
   const padded = (json.length + 7) & ~7;
   const header = new Uint8Array(8 + padded);
   new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
