@@ -259,7 +259,7 @@ export class TrainJob {
   ) {}
 
   /** Trains (or, with `resume`, continues from the last checkpoint a stop saved) until done or `signal` aborts. */
-  async train(opts: { signal?: AbortSignal; resume?: boolean; onLog?: (r: LogRecord) => void } = {}): Promise<TrainOutput> {
+  async train(opts: { signal?: AbortSignal; resume?: boolean; onLog?: (r: LogRecord) => void; betweenSteps?: () => Promise<void> } = {}): Promise<TrainOutput> {
     if (opts.resume && !this.store.latest()) throw new TokentagError('nothing to resume: the run was not stopped');
     await this.trainer?.dispose();
     this.trainer = new Trainer({
@@ -273,7 +273,11 @@ export class TrainJob {
       ...(opts.onLog ? { onLog: opts.onLog } : {}),
     });
     try {
-      this.result = await this.trainer.train({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.resume ? { resumeFromCheckpoint: true } : {}) });
+      this.result = await this.trainer.train({
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.resume ? { resumeFromCheckpoint: true } : {}),
+        ...(opts.betweenSteps ? { betweenSteps: opts.betweenSteps } : {}),
+      });
     } finally {
       this.weightsVersion++;
     }

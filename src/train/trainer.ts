@@ -116,6 +116,11 @@ export interface TrainOptions {
   readonly resumeFromCheckpoint?: string | true;
   /** When aborted: the current step finishes, a checkpoint is saved, `train()` returns with `interrupted: true`. */
   readonly signal?: AbortSignal;
+  /**
+   * Awaited after every optimizer step. A Web Worker passes one that yields to its event loop, so
+   * that a "stop" message gets in (the runtime's promises alone never let it); Node needs none.
+   */
+  readonly betweenSteps?: () => Promise<void>;
 }
 
 /** Hugging Face's `TrainOutput` metrics (plus `train_tokens_per_second`, non-padding tokens). */
@@ -785,6 +790,7 @@ export class Trainer {
           }
           const pos = position(epoch, bi + 1, false);
           if (a.evalStrategy === 'steps' && gs % this.#evalSteps === 0) await this.#evaluateInLoop();
+          if (opts.betweenSteps) await opts.betweenSteps();
           if ((a.saveStrategy === 'steps' && (gs % this.#saveSteps === 0 || last)) || (opts.signal?.aborted && lastSavedStep !== gs)) {
             await save(pos);
           }
