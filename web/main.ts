@@ -267,10 +267,13 @@ function drawChart(): void {
 async function tagText(): Promise<void> {
   const text = input('text').value;
   const strategy = $<HTMLSelectElement>('strategy').value;
+  const showO = input('show-o').checked;
   setState('tagging');
-  const entities = await request<{ entity_group?: string; entity?: string; score: number; start: number; end: number }[]>('tag', { text, strategy });
-  $('legend').innerHTML = renderLegend(entityTypes(entities));
-  $('doc').innerHTML = renderEntities(text, entities);
+  const entities = await request<{ entity_group?: string; entity?: string; score: number; start: number; end: number }[]>('tag', { text, strategy, ...(showO ? { ignoreLabels: [] } : {}) });
+  // The viewer marks entities; O spans (asked for with "O too") are only in the JSON.
+  const marked = entities.filter((e) => (e.entity_group ?? e.entity) !== 'O');
+  $('legend').innerHTML = renderLegend(entityTypes(marked));
+  $('doc').innerHTML = renderEntities(text, marked);
   $('json').textContent = JSON.stringify(entities, null, 2);
   setState('tagged');
 }
