@@ -22,6 +22,8 @@ document.head.append(style);
 
 const state = {
   logHistory: [] as LogRecord[],
+  /** Seconds of training (this run's, stops excluded) when each log record arrived. */
+  logSeconds: [] as number[],
   trainSeconds: 0,
   runtime: null as { threads: number; isolated: boolean } | null,
   prepared: null as Record<string, unknown> | null,
@@ -174,6 +176,8 @@ async function train(resume: boolean): Promise<void> {
     };
     state.prepared = await request('prepare', { model: choice === 'folder' ? { files: modelFiles } : { preset: choice }, recipe });
     state.logHistory = [];
+    state.logSeconds = [];
+    state.trainSeconds = 0;
     state.mode = 'train';
     $('table').querySelector('tbody')!.innerHTML = '';
     $('test-result').textContent = '';
@@ -186,6 +190,7 @@ async function train(resume: boolean): Promise<void> {
   stoppable = true;
   setButtons(true);
   const started = performance.now();
+  runStarted = started;
   try {
     state.lastTrain = await request('train', { resume });
   } finally {
@@ -207,8 +212,10 @@ async function train(resume: boolean): Promise<void> {
   setState(r.result.interrupted ? 'stopped' : 'trained');
 }
 
+let runStarted = 0;
 function onLog(record: LogRecord): void {
   state.logHistory.push(record);
+  state.logSeconds.push(state.trainSeconds + (performance.now() - runStarted) / 1000);
   if ('eval_f1' in record) addTableRow(record);
   if ('loss' in record || 'eval_f1' in record) drawChart();
   if ('loss' in record) {
