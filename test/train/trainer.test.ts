@@ -236,7 +236,7 @@ for (const dropout of [0, 0.1]) test(`abort: the current step finishes, a checkp
   await third.dispose();
 });
 
-test('in memory (as a browser tab): stop on the signal, resume from the store, the same weights and losses as an uninterrupted run; onLog sees every record', async () => {
+test('in memory (as a browser tab): stop on the signal (raised while betweenSteps yields, as a worker\'s Stop message), resume from the store, the same weights and losses as an uninterrupted run; onLog sees every record', async () => {
   const args = { learningRate: 5e-3, numTrainEpochs: 2, loggingSteps: 1, evalStrategy: 'epoch', saveStrategy: 'no', threads: 1 } as const;
   const full = new Trainer({ model: { config, params: arch.init(config, 7) }, args: { ...args, outputDir: 'unused' }, trainFeatures, evalFeatures: evalData, output: null });
   await full.train();
@@ -246,12 +246,15 @@ test('in memory (as a browser tab): stop on the signal, resume from the store, t
   const store = new MemoryCheckpointStore();
   const controller = new AbortController();
   const seen: Record<string, number>[] = [];
-  const onLog = (r: Record<string, number>) => {
-    seen.push(r);
-    if (r.step === 3 && 'loss' in r) controller.abort();
+  const onLog = (r: Record<string, number>) => void seen.push(r);
+  let yields = 0;
+  const betweenSteps = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (++yields === 3) controller.abort();
   };
   const first = new Trainer({ model: { config, params: arch.init(config, 7) }, args: { ...args, outputDir: 'unused' }, trainFeatures, evalFeatures: evalData, output: null, checkpointStore: store, onLog });
-  const r1 = await first.train({ signal: controller.signal });
+  const r1 = await first.train({ signal: controller.signal, betweenSteps });
+  assert.equal(yields, 3, 'betweenSteps is awaited once after each step, and the run stops at the step it aborted in');
   assert.equal(r1.interrupted, true);
   assert.equal(r1.lastCheckpoint, 'checkpoint-3');
   assert.deepEqual(seen, first.logHistory, 'onLog sees every record, in order');
