@@ -84,7 +84,13 @@ async function trainInPage(page: Page, s: { train: number; validation: number; t
   };
   for (const [id, v] of Object.entries(fields)) await page.fill(`#${id}`, String(v));
   await page.click('#train');
-  await page.waitForFunction(() => ['trained', 'error', 'stopped'].includes(document.body.dataset.state ?? ''), null, { timeout: 3_600_000, polling: 500 });
+  // The page's progress line every 30 s, so a long run shows it is alive.
+  const ticker = setInterval(() => void page.textContent('#progress').then((t) => t && console.log(`    … ${t}`), () => {}), 30_000);
+  try {
+    await page.waitForFunction(() => ['trained', 'error', 'stopped'].includes(document.body.dataset.state ?? ''), null, { timeout: 3_600_000, polling: 500 });
+  } finally {
+    clearInterval(ticker);
+  }
   const error = await page.textContent('#error');
   if (error) throw new Error(`the page failed: ${error}`);
 }
