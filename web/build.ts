@@ -29,7 +29,15 @@ const ORT_WEB = join(ROOT, 'src', 'engine', 'ort-web.ts');
 /** Node built-ins that may be imported (for functions the page never calls) and become throwing stubs. */
 const STUBBED_BUILTINS = new Set(['fs', 'fs/promises', 'path', 'os', 'crypto', 'buffer', 'zlib', 'url']);
 /** Never in a browser bundle. */
-const NODE_ONLY = ['tokenizers', 'onnxruntime-node', '@huggingface/hub', 'hyparquet', 'hyparquet-compressors', 'proper-lockfile', 'prom-client', 'yaml', 'worker_threads', 'v8', 'vm', 'child_process', 'http', 'https', 'net'];
+const NODE_ONLY = ['onnxruntime-node', 'hyparquet', 'hyparquet-compressors', 'prom-client', 'worker_threads', 'v8', 'vm', 'child_process', 'http', 'https', 'net'];
+/**
+ * Node-side packages the Trainer's course API imports at its top (the Hub push and model card,
+ * `PreTrainedModel.from_pretrained`, the binding's tokenizer files): stubs that throw if called,
+ * like the built-ins. The page never calls those paths (it trains a `TrainerModel`, tokenizes
+ * with the TypeScript WordPiece and zips its own files); lazy imports in the Trainer would let
+ * them go back to NODE_ONLY.
+ */
+const STUBBED_PACKAGES = new Set(['tokenizers', '@huggingface/hub', 'proper-lockfile', 'yaml']);
 
 function browserSeams(stubbed: Map<string, Set<string>>): esbuild.Plugin {
   return {
@@ -43,6 +51,12 @@ function browserSeams(stubbed: Map<string, Set<string>>): esbuild.Plugin {
         if (args.kind === 'entry-point' || args.path.startsWith('.') || args.path.startsWith('/')) return undefined;
         const bare = args.path.replace(/^node:/, '');
         const pkg = bare.startsWith('@') ? bare.split('/').slice(0, 2).join('/') : bare.split('/')[0]!;
+        if (STUBBED_PACKAGES.has(pkg)) {
+          const importers = stubbed.get(pkg) ?? new Set();
+          importers.add(args.importer.replace(ROOT, ''));
+          stubbed.set(pkg, importers);
+          return { path: pkg, namespace: 'node-stub' };
+        }
         if (NODE_ONLY.includes(pkg) || NODE_ONLY.includes(bare)) {
           return { errors: [{ text: `${args.path} is Node-only and must not reach the browser bundle (imported by ${args.importer.replace(ROOT, '')}); put the code that needs it behind a seam` }] };
         }
@@ -59,7 +73,9 @@ function browserSeams(stubbed: Map<string, Set<string>>): esbuild.Plugin {
       build.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
         contents: `module.exports = new Proxy({}, { get(_, key) {
           if (key === '__esModule' || typeof key === 'symbol') return undefined;
-          return function () { throw new Error('node:${args.path}.' + String(key) + ' is not available in a browser'); };
+          const f = function () { throw new Error('${args.path}.' + String(key) + ' is not available in a browser'); };
+          // A class the code extends or checks with instanceof needs a prototype.
+          return new Proxy(f, { construct() { f(); } });
         } });`,
         loader: 'js',
       }));
