@@ -12,7 +12,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
-import { parseStrategy, type AggregationStrategy } from '../pipeline/index.ts';
+import { parseStrategy, type AggregationStrategy } from '../pipeline/types.ts';
 import { closestName } from '../suggest.ts';
 import type { NumberBounds, NumberKind } from './values.ts';
 

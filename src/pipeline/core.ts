@@ -29,11 +29,11 @@ import type {
   TokenizedPrediction,
   TokenizerFacts,
 } from './types.ts';
+import { parseStrategy } from './types.ts';
 import { normalizeOptions } from './options.ts';
 import { buildWindows, defaultStride, responsibleWindows, tokenizeTexts, windowStarts, type TextWindow } from './text.ts';
 
 export type PipelineTask = 'token-classification' | 'ner';
-const STRATEGIES: readonly AggregationStrategy[] = ['none', 'simple', 'first', 'average', 'max'];
 
 export interface PipelineOptions {
   /**
@@ -182,15 +182,6 @@ export interface TokenClassificationPipeline<T extends WordTokenizer = FastToken
    */
   runWindows(windows: readonly ModelWindow[], onDone: (k: number, probs: Float32Array[]) => void): Promise<void>;
   dispose(): Promise<void>;
-}
-
-/** Checks a strategy name (case-insensitive, as HF upper-cases it). */
-export function parseStrategy(s: unknown): AggregationStrategy {
-  const v = typeof s === 'string' ? s.toLowerCase() : s;
-  if (!STRATEGIES.includes(v as AggregationStrategy)) {
-    throw new TokentagError(`aggregation strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(s)}`);
-  }
-  return v as AggregationStrategy;
 }
 
 /** The facts postprocess needs from the tokenizer. */

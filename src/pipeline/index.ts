@@ -1,7 +1,6 @@
 // Public API of tokentag's token-classification pipeline.
 export {
   groupWords,
-  parseStrategy,
   pipeline,
   tokenizerFacts,
   type CallOptions,
@@ -24,5 +23,6 @@ export type {
   TokenizedPrediction,
   TokenizerFacts,
 } from './types.ts';
+export { parseStrategy } from './types.ts';
 export { aggregateOverlappingEntities, postprocess, softmax } from './aggregate.ts';
 export { bioViterbi } from './viterbi.ts';

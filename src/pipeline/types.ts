@@ -2,9 +2,24 @@
  * Types of the token-classification pipeline's post-processing (the contract between the
  * model/tokenizer side and `aggregate.ts`). Semantics are Hugging Face's
  * `TokenClassificationPipeline`; see docs/pipeline-aggregation.md.
+ *
+ * Light on purpose: the CLI's flag parser checks a strategy name from here without loading the
+ * pipeline (and ONNX Runtime) for commands that never run a model.
  */
+import { TokentagError } from '../errors.ts';
 
 export type AggregationStrategy = 'none' | 'simple' | 'first' | 'average' | 'max';
+
+const STRATEGIES: readonly AggregationStrategy[] = ['none', 'simple', 'first', 'average', 'max'];
+
+/** Checks a strategy name (case-insensitive, as HF upper-cases it). */
+export function parseStrategy(s: unknown): AggregationStrategy {
+  const v = typeof s === 'string' ? s.toLowerCase() : s;
+  if (!STRATEGIES.includes(v as AggregationStrategy)) {
+    throw new TokentagError(`aggregation strategy must be one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(s)}`);
+  }
+  return v as AggregationStrategy;
+}
 
 /** What the model and tokenizer produced for one sequence (one window of one text). */
 export interface TokenizedPrediction {
