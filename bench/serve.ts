@@ -38,6 +38,7 @@ const { values } = parseArgs({
     hidden: { type: 'string', default: '256' },
     layers: { type: 'string', default: '4' },
     'max-wait-ms': { type: 'string', default: '0' },
+    sessions: { type: 'string' },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -152,10 +153,11 @@ function sameAnswer(a: string, b: string): boolean {
 }
 
 console.log(`model: bert ${LAYERS}×${HIDDEN} (vocab ${tok.vocabSize}, 9 labels); ${texts.length} distinct one-sentence requests (mean ${(texts.reduce((a, t) => a + t.length, 0) / texts.length).toFixed(0)} characters); ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim()}), Node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`per run: ${REQUESTS} requests or ${LIMIT_S} s, whichever comes first; ${ROUNDS} rounds, servers interleaved; servers: default sessions, --max-wait-ms ${values['max-wait-ms']}`);
+console.log(`per run: ${REQUESTS} requests or ${LIMIT_S} s, whichever comes first; ${ROUNDS} rounds, servers interleaved; servers: ${values.sessions ?? 'default'} sessions, --max-wait-ms ${values['max-wait-ms']}`);
+const sessions = values.sessions !== undefined ? ['--sessions', values.sessions] : [];
 const servers = await Promise.all([
-  startServer('batching', ['--max-batch', '32', '--max-wait-ms', values['max-wait-ms']]),
-  startServer('no batching', ['--max-batch', '1']),
+  startServer('batching', ['--max-batch', '32', '--max-wait-ms', values['max-wait-ms'], ...sessions]),
+  startServer('no batching', ['--max-batch', '1', ...sessions]),
 ]);
 let failed = 0;
 let mismatched = 0;
