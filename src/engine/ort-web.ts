@@ -15,6 +15,11 @@ export const RUNTIME = 'onnxruntime-web';
  */
 export const WRITES_PREALLOCATED_OUTPUTS: boolean = false;
 
+/** The page sets the thread count on `env.wasm.numThreads`; a session has no intra-op setting of its own. */
+export function defaultIntraOpThreads(): number | undefined {
+  return undefined;
+}
+
 /** WebAssembly is always there ('cpu' is onnxruntime-web's name for it too). */
 export function availableProviders(): string[] {
   return ['cpu', 'wasm'];

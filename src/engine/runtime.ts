@@ -62,7 +62,7 @@ export interface TrainingSessionOptions {
   accumulationSteps?: number;
   /** Seeds dropout; default 42. The same seed gives the same losses. */
   seed?: number;
-  /** Intra-op threads; default {@link defaultThreads} of the model's parameter count. */
+  /** Intra-op threads; default one per core the process may use (`ort.defaultIntraOpThreads`; docs/benchmarks.md, "Threads"). */
   threads?: number;
   /** Whether ONNX Runtime's intra-op threads spin while they wait for work (its `allow_spinning`); default: ONNX Runtime's (true). */
   spinning?: boolean;
@@ -102,20 +102,6 @@ export interface EvalResult {
   /** The loss, when it was among the requested outputs. */
   loss?: number;
   outputs: Record<string, TensorData>;
-}
-
-/**
- * Models with fewer parameters than this train on one intra-op thread by default. A small
- * model's step is many short kernels, and splitting each between threads costs more than it
- * saves: bert-mini (3.9 M) ran 13.4 steps/s on one thread against 10.9 on two, BERT-base (108 M)
- * 0.74 against 0.60 the other way round (docs/benchmarks.md). Where between the two the balance
- * tips has not been measured; 20 M sits between bert-mini and bert-small (29 M).
- */
-export const SINGLE_THREAD_BELOW_PARAMS = 20_000_000;
-
-/** The intra-op threads a session uses unless told: 1 below {@link SINGLE_THREAD_BELOW_PARAMS}, else ONNX Runtime's choice (one per physical core). */
-export function defaultThreads(parameters: number): number | undefined {
-  return parameters < SINGLE_THREAD_BELOW_PARAMS ? 1 : undefined;
 }
 
 /** Below this many bytes of gradients fetched per step, V8's own collections keep up and none is forced. */
@@ -301,7 +287,7 @@ export class TrainingSession {
     this.accumulationSteps = opts.accumulationSteps ?? 1;
     this.accumulates = graphs.accumulates;
     this.adam = resolveAdamW(opts.adamw);
-    this.threads = opts.threads ?? defaultThreads([...opts.params.values()].reduce((n, t) => n + t.data.length, 0));
+    this.threads = opts.threads ?? ort.defaultIntraOpThreads();
     for (const [name, t] of opts.params) this.dims.set(name, [...t.dims]);
     for (const name of graphs.trainable) {
       const dims = this.dims.get(name)!;
@@ -343,8 +329,7 @@ export class TrainingSession {
       { maxShardBytes: opts.optimizerShardBytes },
     );
     const masks = graphs.dropoutMasks.length > 0 ? await DropoutMaskSource.create(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
-    const threads = opts.threads ?? defaultThreads([...opts.params.values()].reduce((n, t) => n + t.data.length, 0));
-    const session = await createSession(graphs.graph, { threads, spinning: opts.spinning, ep });
+    const session = await createSession(graphs.graph, { threads: opts.threads ?? ort.defaultIntraOpThreads(), spinning: opts.spinning, ep });
     return new TrainingSession(opts, graphs, session, state, masks);
   }
 

@@ -61,7 +61,7 @@ export interface TrainingArguments {
   readonly seed: number;
   /** Seeds the data order; default null: `seed`. */
   readonly dataSeed: number | null;
-  /** Intra-op threads for ONNX Runtime; default null: the engine chooses by model size (`defaultThreads`). */
+  /** Intra-op threads for ONNX Runtime; default null: ONNX Runtime's (one per physical core). */
   readonly threads: number | null;
   /**
    * Batches of similar lengths (Hugging Face's `LengthGroupedSampler` megabatches). Default true,
