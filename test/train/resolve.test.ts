@@ -70,8 +70,9 @@ test('resolveDataset: none → the synthetic corpus; a directory; a missing path
   assert.deepEqual(s.dataset.names, ['train', 'validation', 'test']);
   assert.equal(s.dataset.get('train').length, SYNTHETIC_DEFAULT_SIZES.train);
   assert.match(s.description, /synthetic.*16000 \/ 500 \/ 500/);
-  // the main job's schedule: fewer passes over a larger corpus than the presets' twelve, no masked copy
-  assert.deepEqual(s.trainingDefaults, { numTrainEpochs: 3 });
+  // the main job's schedule: fewer passes over a larger corpus than the presets' twelve, no masked
+  // copy, and batches not grouped by length (the templates' sentences would fill a batch alike)
+  assert.deepEqual(s.trainingDefaults, { numTrainEpochs: 3, groupByLength: false });
   assert.equal(s.wordDropout, 0);
 
   const dir = join(root, 'data');

@@ -80,8 +80,8 @@ Training (Hugging Face's TrainingArguments; a preset brings its own defaults, se
   --warmup-steps N (below 1: a ratio, as transformers 5)
   --lr-scheduler linear|cosine|constant|constant_with_warmup  --gradient-accumulation-steps N
   --max-grad-norm X  --seed N  --data-seed N  --threads N
-  --no-group-by-length       plain shuffled batches (default: length-grouped, unlike Hugging Face;
-                             also --train-sampling-strategy random)
+  --no-group-by-length       plain shuffled batches (default: length-grouped, unlike Hugging Face,
+                             but not on the built-in synthetic corpus; also --train-sampling-strategy random)
   --eval-strategy no|steps|epoch (default epoch)  --eval-steps N
   --save-strategy no|steps|epoch (default epoch)  --save-steps N  --save-total-limit N (default 2)
   --load-best-model-at-end  --metric-for-best-model NAME  --greater-is-better
