@@ -9,7 +9,8 @@ export { InferenceSession, Tensor, env } from 'onnxruntime-web/wasm';
 export const RUNTIME = 'onnxruntime-web';
 
 /**
- * onnxruntime-web (1.30, WebAssembly) copies inputs into its own heap and outputs out of it; a
+ * onnxruntime-web (1.31, WebAssembly; pinned exactly in package.json: check on each upgrade)
+ * copies inputs into its own heap and outputs out of it; a
  * pre-allocated CPU output tensor comes back unwritten. So the runtime fetches outputs by name
  * and copies them into its buffers (bench/web-train.ts measures what that costs).
  */
