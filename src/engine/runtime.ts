@@ -287,7 +287,7 @@ export class TrainingSession {
     this.accumulationSteps = opts.accumulationSteps ?? 1;
     this.accumulates = graphs.accumulates;
     this.adam = resolveAdamW(opts.adamw);
-    this.threads = opts.threads ?? ort.defaultIntraOpThreads();
+    this.threads = opts.threads; // create() filled in the default
     for (const [name, t] of opts.params) this.dims.set(name, [...t.dims]);
     for (const name of graphs.trainable) {
       const dims = this.dims.get(name)!;
@@ -329,8 +329,9 @@ export class TrainingSession {
       { maxShardBytes: opts.optimizerShardBytes },
     );
     const masks = graphs.dropoutMasks.length > 0 ? await DropoutMaskSource.create(graphs.dropoutMasks, opts.seed ?? 42) : undefined;
-    const session = await createSession(graphs.graph, { threads: opts.threads ?? ort.defaultIntraOpThreads(), spinning: opts.spinning, ep });
-    return new TrainingSession(opts, graphs, session, state, masks);
+    const threads = opts.threads ?? ort.defaultIntraOpThreads();
+    const session = await createSession(graphs.graph, { threads, spinning: opts.spinning, ep });
+    return new TrainingSession({ ...opts, threads }, graphs, session, state, masks);
   }
 
   /** Optimizer steps applied so far. */
