@@ -6,7 +6,7 @@
  * For tests and benchmarks the page keeps its state on `window.tokentag` (log history, timings)
  * and says what it is doing in `document.body.dataset.state`.
  */
-import { ENTITY_CSS, entityTypes, renderEntities, renderLegend } from '../src/web/render.js';
+import { ENTITY_CSS, STRATEGY_OPTIONS, entityTypes, renderEntities, renderLegend } from '../src/web/render.js';
 
 type LogRecord = Record<string, number>;
 interface InputFile {
@@ -19,6 +19,7 @@ const input = (id: string) => $<HTMLInputElement>(id);
 const style = document.createElement('style');
 style.textContent = ENTITY_CSS;
 document.head.append(style);
+$('strategy').innerHTML = STRATEGY_OPTIONS;
 
 const state = {
   logHistory: [] as LogRecord[],

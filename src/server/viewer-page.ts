@@ -3,6 +3,8 @@
  * them; its script is viewer.js. A module rather than an .html file so that the compiled package
  * carries it without a copy step.
  */
+import { STRATEGY_OPTIONS } from '../web/render.js';
+
 export const VIEWER_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -48,13 +50,7 @@ export const VIEWER_HTML = `<!doctype html>
     <div class="controls">
       <div>
         <label for="strategy">Aggregation strategy</label>
-        <select id="strategy" name="strategy">
-          <option value="simple" selected>simple</option>
-          <option value="first">first</option>
-          <option value="average">average</option>
-          <option value="max">max</option>
-          <option value="none">none (one entry per token)</option>
-        </select>
+        <select id="strategy" name="strategy">${STRATEGY_OPTIONS}</select>
       </div>
       <div id="key-field" hidden>
         <label for="key">API key</label>

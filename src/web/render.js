@@ -40,6 +40,16 @@ export const ENTITY_CSS = `
 .tt-swatch { display: inline-block; width: 1em; height: 1em; border-radius: 0.2em; background: var(--tt-colour); border: 1px solid rgb(0 0 0 / 0.25); }
 `;
 
+/**
+ * The `<option>`s of an aggregation-strategy `<select>` (the server's viewer and the training
+ * page offer the same five, Hugging Face's names, `simple` chosen).
+ */
+export const STRATEGY_OPTIONS = `<option value="simple" selected>simple</option>
+<option value="first">first</option>
+<option value="average">average</option>
+<option value="max">max</option>
+<option value="none">none (one entry per token)</option>`;
+
 /** @type {Record<string, string>} */
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
