@@ -35,7 +35,7 @@ import type { TrainingArgumentsInit } from '../src/train/args.ts';
 import type { LogRecord } from '../src/train/checkpoint.ts';
 import { MemoryCheckpointStore } from '../src/train/checkpoint-store.ts';
 import { evaluateModel } from '../src/train/evaluate.ts';
-import { type PreparedSplit, mergeEvaluation, prepareSplit, withWordDropout } from '../src/train/prepare.ts';
+import { type PreparedSplit, mergeEvaluation, prepareSplits, trainingFeatures } from '../src/train/prepare.ts';
 import { getPreset } from '../src/train/presets.ts';
 import { Trainer, type TrainOutput } from '../src/train/trainer.ts';
 
@@ -208,18 +208,8 @@ export interface Features {
 export async function prepareFeatures(model: PreparedModel, data: LoadedData, recipe: Recipe): Promise<Features> {
   const tok = model.tokenizer;
   const maxLength = Math.min(tok.modelMaxLength ?? Infinity, maxSequenceLength(model.config));
-  const prep = async (split: string) =>
-    data.dataset.has(split) && data.dataset.get(split).length > 0 ? prepareSplit(tok, data.dataset.get(split), data.labelColumn, data.labels, { maxLength }) : undefined;
-  const train = (await prep('train'))!;
-  const validation = await prep('validation');
-  const test = await prep('test');
-  const rate = recipe.wordDropout ?? model.wordDropout;
-  let trainFeatures = train.trainFeatures;
-  if (rate > 0) {
-    const unkId = tok.tokenToId(tok.specialTokens.unk_token ?? '[UNK]');
-    if (unkId === undefined) throw new TokentagError('word dropout needs a tokenizer with an unknown token');
-    trainFeatures = withWordDropout(train, { rate, unkId, seed: recipe.seed ?? 42 });
-  }
+  const { train, validation, test } = await prepareSplits(tok, data.dataset, data.labelColumn, data.labels, { maxLength });
+  const trainFeatures = trainingFeatures(train, tok, recipe.wordDropout ?? model.wordDropout, recipe.seed ?? 42, 'word dropout');
   return { train, trainFeatures, validation, test, maxLength };
 }
 
