@@ -2,7 +2,7 @@
  * `tokentag serve` under load, with dynamic batching and without, in the same run.
  *
  *   npx tsx bench/serve.ts [--requests 1000] [--time-limit 30] [--clients 1,8,64] [--rounds 2]
- *                          [--hidden 256 --layers 4] [--max-wait-ms 0]
+ *                          [--hidden 256 --layers 4] [--max-wait-ms 0] [--sessions N (both servers; default: the server's)]
  *
  * Two servers are started as child processes (`bin/tokentag.js serve`, i.e. the build in dist/:
  * run `npm run build` after changing the sources; default options, logs to a file): one with dynamic batching (`--max-batch 32`), one without (`--max-batch 1`:
